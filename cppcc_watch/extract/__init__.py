@@ -1,0 +1,1 @@
+"""Entity extraction: provinces, cities, organizations and themes of an article's text."""
