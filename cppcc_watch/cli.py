@@ -1,0 +1,228 @@
+"""The `cppcc-watch` command line: thin commands over the library; errors become one line on stderr.
+
+Exit codes: 0 success; 1 the job ran but failed; 2 bad usage or bad input.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cppcc_watch.errors import BadInput, CppccWatchError
+from cppcc_watch.output import FORMATS, default_format, write_records
+from cppcc_watch.settings import DEFAULT_DB_URL
+
+DEBUG_ENV = "CPPCC_WATCH_DEBUG"
+
+
+def _one_line(message: str) -> str:
+    return " ".join(str(message).split())
+
+
+class CommandGroup(click.Group):
+    """A click group that turns every error into one line on stderr and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CppccWatchError as error:
+            click.echo(f"cppcc-watch: {_one_line(str(error))}", err=True)
+            ctx.exit(error.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as error:
+            if os.environ.get(DEBUG_ENV):
+                raise
+            click.echo(
+                f"cppcc-watch: unexpected error: {type(error).__name__}: {_one_line(str(error))} "
+                f"(set {DEBUG_ENV}=1 for the traceback)",
+                err=True,
+            )
+            ctx.exit(1)
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        try:
+            result = super().main(
+                args, prog_name or "cppcc-watch", complete_var, standalone_mode=False, **extra
+            )
+            code = result if isinstance(result, int) else 0
+        except click.UsageError as error:
+            hint = f" (see: {error.ctx.command_path} --help)" if error.ctx else ""
+            click.echo(f"cppcc-watch: {_one_line(error.format_message())}{hint}", err=True)
+            code = 2
+        except click.ClickException as error:
+            click.echo(f"cppcc-watch: {_one_line(error.format_message())}", err=True)
+            code = error.exit_code
+        except (click.Abort, KeyboardInterrupt):
+            click.echo("cppcc-watch: interrupted", err=True)
+            code = 130
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), default=None,
+    help="Output format (default: table on a terminal, jsonl otherwise).",
+)
+
+
+@click.group(cls=CommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db", "db_url", envvar="CPPCC_WATCH_DB", default=DEFAULT_DB_URL, show_default=True,
+    help="Database URL (SQLAlchemy); env CPPCC_WATCH_DB.",
+)
+@click.version_option(package_name="cppcc-watch")
+@click.pass_context
+def cli(ctx: click.Context, db_url: str) -> None:
+    """Crawl CPPCC and China Daily news into a database and query it."""
+    ctx.obj = {"db": db_url}
+
+
+def _parse_setting(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise BadInput(f"-s expects NAME=VALUE, got {text!r}")
+    return name.strip(), value
+
+
+@cli.command()
+@click.argument("spiders", nargs=-1)
+@click.option("--max-articles", type=click.IntRange(min=0), default=None,
+              help="Fetch at most N new articles per spider.")
+@click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
+              help="Set a Scrapy or CPPCC_WATCH_* setting (repeatable).")
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log (INFO) on stderr.")
+@click.option("--log-file", type=click.Path(dir_okay=False), default=None,
+              help="Write Scrapy's log (INFO) to this file.")
+@click.pass_obj
+def crawl(obj: dict[str, Any], spiders: tuple[str, ...], max_articles: int | None,
+          overrides: tuple[str, ...], verbose: bool, log_file: str | None) -> int:
+    """Run spiders (default: all) into the database; only new articles are fetched.
+
+    Example: cppcc-watch crawl cppcc --max-articles 50
+    """
+    from cppcc_watch.crawl import project_settings, run_crawl
+    from cppcc_watch.store.repository import Store
+
+    Store.open(obj["db"]).close()  # a bad database fails here, before any request
+    settings_overrides: dict[str, Any] = {
+        "LOG_LEVEL": "INFO" if verbose or log_file else "CRITICAL",
+        "CPPCC_WATCH_PROGRESS": sys.stderr.isatty(),
+    }
+    if log_file:
+        settings_overrides["LOG_FILE"] = log_file
+    if max_articles is not None:
+        settings_overrides["CPPCC_WATCH_MAX_ARTICLES"] = max_articles
+    settings_overrides.update(_parse_setting(text) for text in overrides)
+    runs = run_crawl(list(spiders), project_settings(obj["db"], settings_overrides))
+    failed = []
+    for run in runs:
+        click.echo(
+            f"{run.spider}: {run.status}: {run.new} new, {run.updated} updated, "
+            f"{run.unchanged} unchanged, {run.rejected} rejected, "
+            f"{run.failed_requests} failed requests"
+            + (f" (run {run.run_id})" if run.run_id else "")
+        )
+        if run.status != "ok":
+            failed.append(f"{run.spider}: {run.reason or run.status}")
+    if failed:
+        click.echo(f"cppcc-watch: crawl failed: {'; '.join(failed)}", err=True)
+        return 1
+    return 0
+
+
+def _read_input(path: str) -> bytes:
+    if path == "-":
+        return sys.stdin.buffer.read()
+    file = Path(path)
+    if not file.is_file():
+        raise BadInput(f"no such file: {path}")
+    try:
+        return file.read_bytes()
+    except OSError as error:
+        raise BadInput(f"cannot read {path}: {error.strerror}") from error
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--url", required=True, help="The URL the page was saved from.")
+@click.option("--section", default=None, help="Section to record (default: none).")
+def parse(file: str, url: str, section: str | None) -> int:
+    """Parse a saved page as the spider would and print the article as JSON.
+
+    Example: cppcc-watch parse page.html --url http://en.cppcc.gov.cn/2021-04/27/c_629877.htm
+    """
+    from w3lib.encoding import html_to_unicode
+
+    from cppcc_watch.sites import site_for_url
+
+    site = site_for_url(url)
+    if site is None or not site.is_article_url(url):
+        raise BadInput(f"not an article URL of a known site: {url}")
+    _, text = html_to_unicode(None, _read_input(file))
+    page = site.ArticlePage(text, url)
+    article = page.to_article(source=site.NAME, section=section)
+    data = article.to_json()
+    data["page_links"] = page.page_links()
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    missing = [field for field in ("title", "body") if not data.get(field)]
+    if missing:
+        click.echo(f"cppcc-watch: the page gives no {' and no '.join(missing)}; "
+                   "a crawl would reject it", err=True)
+        return 1
+    return 0
+
+
+@cli.command()
+@click.argument("file", default="-", type=click.Path(dir_okay=False, allow_dash=True))
+def extract(file: str) -> None:
+    """Print the provinces, cities, organizations and themes of a plain text as JSON.
+
+    Example: echo "CPPCC members surveyed Chengdu, Sichuan province." | cppcc-watch extract
+    """
+    from cppcc_watch.extract import extract_entities
+
+    text = _read_input(file).decode("utf-8", errors="replace")
+    click.echo(json.dumps(extract_entities(text).to_json(), ensure_ascii=False, indent=2))
+
+
+RUN_COLUMNS = ("id", "spider", "started_at", "finished_at", "status", "listing_pages",
+               "article_pages", "new", "updated", "unchanged", "rejected", "failed_requests",
+               "reason")
+
+
+@cli.command()
+@click.option("--spider", default=None, help="Only this spider's runs.")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
+              help="How many runs, newest first.")
+@format_option
+@click.pass_obj
+def runs(obj: dict[str, Any], spider: str | None, limit: int, fmt: str | None) -> None:
+    """Show the crawl log: when, which spider, pages, new/updated/failed articles, status.
+
+    Example: cppcc-watch runs --spider cppcc --limit 5
+    """
+    from cppcc_watch.store.repository import Store
+
+    store = Store.open(obj["db"], readonly=True)
+    try:
+        records = store.runs(limit=limit, spider=spider)
+    finally:
+        store.close()
+    write_records(records, fmt or default_format(), sys.stdout, columns=RUN_COLUMNS)
+
+
+def main() -> None:
+    """Entry point of the `cppcc-watch` script."""
+    cli.main()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,139 @@
+"""Scrapy settings of the project (scrapy.cfg points here) and the registry of CPPCC_WATCH_* settings.
+
+Every CPPCC_WATCH_* setting is declared once in `SETTINGS` with its default and help; the module-level
+names below are generated from it so that Scrapy sees them, and a test checks the README's table
+against it. Override any of them on the command line with `-s NAME=VALUE`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from cppcc_watch import __version__
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One documented CPPCC_WATCH_* setting."""
+
+    name: str
+    default: Any
+    help: str
+
+
+DEFAULT_DB_URL = "sqlite:///data/cppcc_watch.db"
+
+DEFAULT_SECTIONS: dict[str, list[str]] = {
+    "cppcc": [
+        "http://en.cppcc.gov.cn/news.html",
+        "http://en.cppcc.gov.cn/internationalexchanges.html",
+        "http://en.cppcc.gov.cn/surveys.html",
+        "http://en.cppcc.gov.cn/vicechairpersons.html",
+        "http://en.cppcc.gov.cn/members.html",
+    ],
+    "chinadaily": [
+        "https://www.chinadaily.com.cn/china/governmentandpolicy/page_1.html",
+        "https://www.chinadaily.com.cn/china/society/page_1.html",
+        "https://www.chinadaily.com.cn/china/scitech/page_1.html",
+        "https://www.chinadaily.com.cn/china/coverstory/page_1.html",
+        "https://www.chinadaily.com.cn/china/environment/page_1.html",
+        "https://www.chinadaily.com.cn/china/59b8d010a3108c54ed7dfc25/page_1.html",
+    ],
+}
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "CPPCC_WATCH_DB",
+        os.environ.get("CPPCC_WATCH_DB", DEFAULT_DB_URL),
+        "SQLAlchemy URL of the database (default: env CPPCC_WATCH_DB, else "
+        "sqlite:///data/cppcc_watch.db under the working directory).",
+    ),
+    Setting(
+        "CPPCC_WATCH_SECTIONS",
+        DEFAULT_SECTIONS,
+        "Listing pages to walk, as a dict (JSON on the command line): spider name -> list of "
+        "first-page URLs. A spider missing from the dict keeps its defaults.",
+    ),
+    Setting(
+        "CPPCC_WATCH_MAX_LISTING_PAGES",
+        10,
+        "How many pages deep each section's listing is walked at most. Later runs stop earlier: "
+        "at the first listing page with no article that is not stored yet.",
+    ),
+    Setting(
+        "CPPCC_WATCH_MAX_ARTICLES",
+        0,
+        "Stop scheduling new articles after this many per spider and run (0: no limit).",
+    ),
+    Setting(
+        "CPPCC_WATCH_MIRROR",
+        "",
+        "Base URL of a local mirror (http://127.0.0.1:PORT): every request goes there with the "
+        "original host in the Host header and the original path; items keep the real URLs.",
+    ),
+    Setting(
+        "CPPCC_WATCH_MIN_FIELD_SHARE",
+        0.8,
+        "Health check: a run fails when fewer than this share of the articles it parsed have a "
+        "title, a date and a body.",
+    ),
+    Setting(
+        "CPPCC_WATCH_EXTRACT",
+        True,
+        "Extract provinces, cities, organizations and themes from each article as it is stored.",
+    ),
+    Setting(
+        "CPPCC_WATCH_PROGRESS",
+        False,
+        "Print a progress line to stderr while crawling (cppcc-watch crawl turns it on when "
+        "stderr is a terminal).",
+    ),
+)
+
+for _setting in SETTINGS:
+    globals()[_setting.name] = _setting.default
+
+BOT_NAME = "cppcc_watch"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+USER_AGENT = f"cppcc-watch/{__version__} (news-monitoring crawler; polite, obeys robots.txt)"
+ROBOTSTXT_OBEY = True
+
+# Politeness: at most 2 requests at a time per domain, adaptive delays on top of a 1 s floor.
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+DOWNLOAD_TIMEOUT = 30
+DNS_TIMEOUT = 20
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+REDIRECT_MAX_TIMES = 5
+
+DOWNLOAD_HANDLERS = {
+    "http": "spiders.mirror.MirrorDownloadHandler",
+    "https": "spiders.mirror.MirrorDownloadHandler",
+}
+
+ITEM_PIPELINES = {
+    "pipelines.validate.ValidatePipeline": 100,
+    "pipelines.extract.ExtractPipeline": 300,
+    "pipelines.store.StorePipeline": 800,
+}
+
+EXTENSIONS = {
+    "spiders.run_log.RunLog": 100,
+    "spiders.progress.Progress": 200,
+}
+
+TELNETCONSOLE_ENABLED = False
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"

@@ -1,0 +1,186 @@
+"""What both news spiders share: walk section listings newest first, follow article links that are
+not stored yet, stitch multi-page articles, and stop a listing walk at the first page with nothing new.
+
+Parsing is left to the page objects of `cppcc_watch.sites`; this module only decides what to fetch.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from types import ModuleType
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import (
+    ConnectionRefusedError,
+    DNSLookupError,
+    TCPTimedOutError,
+    TimeoutError,
+)
+from twisted.python.failure import Failure
+
+from cppcc_watch.items import Article
+from cppcc_watch.sites.common import merge_pages
+from cppcc_watch.store.repository import Store
+
+STAT = "cppcc_watch/{}".format
+request_failed = object()  # signal: a request failed for good (args: request, reason)
+
+_LISTING_PAGE = re.compile(r"_(\d+)\.html?$")
+
+
+def listing_page_number(url: str) -> int:
+    """The page number of a listing URL (`news_3.html`, `page_3.html` -> 3; `news.html` -> 1)."""
+    match = _LISTING_PAGE.search(urlsplit(url).path)
+    return int(match.group(1)) if match else 1
+
+
+def section_name(url: str) -> str:
+    """A section's short name from its first listing page URL (`/china/society/page_1.html` -> society)."""
+    path = urlsplit(url).path.rstrip("/")
+    parts = [p for p in path.split("/") if p]
+    if parts and re.fullmatch(r"page_\d+\.html?", parts[-1]):
+        parts = parts[:-1]
+    last = parts[-1] if parts else urlsplit(url).netloc
+    return _LISTING_PAGE.sub("", last).removesuffix(".html").removesuffix(".htm")
+
+
+def describe_failure(failure: Failure) -> str:
+    """One short human reason for a failed request."""
+    if failure.check(HttpError):
+        return f"HTTP {failure.value.response.status}"
+    if failure.check(DNSLookupError):
+        host = urlsplit(failure.request.url).hostname if hasattr(failure, "request") else ""
+        return f"DNS lookup failed for {host}".strip()
+    if failure.check(TimeoutError, TCPTimedOutError):
+        return "timed out"
+    if failure.check(ConnectionRefusedError):
+        return "connection refused"
+    message = failure.getErrorMessage().strip().splitlines()
+    return f"{failure.type.__name__}: {message[0] if message else ''}".rstrip(": ")
+
+
+class NewsSpider(scrapy.Spider):
+    """Base spider: `site` names the page-object module of `cppcc_watch.sites` it crawls."""
+
+    site: ClassVar[ModuleType]
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
+        """Read the CPPCC_WATCH_* settings the walk depends on."""
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.allowed_domains = list(cls.site.ALLOWED_DOMAINS)
+        sections = settings.getdict("CPPCC_WATCH_SECTIONS")
+        spider.start_pages = list(sections.get(cls.name, []))
+        spider.max_listing_pages = settings.getint("CPPCC_WATCH_MAX_LISTING_PAGES")
+        spider.max_articles = settings.getint("CPPCC_WATCH_MAX_ARTICLES")
+        spider.db_url = settings.get("CPPCC_WATCH_DB")
+        spider.scheduled: set[str] = set()
+        crawler.signals.connect(spider._close_store, signal=signals.spider_closed)
+        return spider
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        """Request the first listing page of every configured section."""
+        self.store = Store.open(self.db_url)
+        for url in self.start_pages:
+            yield scrapy.Request(
+                url,
+                callback=self.parse_listing,
+                errback=self.on_error,
+                cb_kwargs={"section": section_name(url)},
+                meta={"cppcc_watch_kind": "listing"},
+            )
+
+    def parse_listing(self, response: Response, section: str) -> Any:
+        """Follow the listing's article links that are not stored yet, then maybe its next page."""
+        stats = self.crawler.stats
+        stats.inc_value(STAT("listing_pages"))
+        page = self.site.ListingPage(response.text, response.url)
+        links = page.article_links()
+        stats.inc_value(STAT("links_found"), len(links))
+        by_canonical: dict[str, str] = {}
+        for link in links:
+            by_canonical.setdefault(self.site.canonical_url(link), link)
+        known = self.store.known_urls(by_canonical)
+        fresh = [
+            (canonical, link)
+            for canonical, link in by_canonical.items()
+            if canonical not in known and canonical not in self.scheduled
+        ]
+        for canonical, link in fresh:
+            if self.max_articles and len(self.scheduled) >= self.max_articles:
+                return
+            self.scheduled.add(canonical)
+            stats.inc_value(STAT("articles_requested"))
+            yield response.follow(
+                link,
+                callback=self.parse_article,
+                errback=self.on_error,
+                cb_kwargs={"section": section, "parts": {}},
+                meta={"cppcc_watch_kind": "article"},
+            )
+        if not fresh or listing_page_number(response.url) >= self.max_listing_pages:
+            return
+        next_pages = sorted(
+            (url for url in page.next_page_links() if listing_page_number(url) > page.current_page()),
+            key=listing_page_number,
+        )
+        if next_pages:
+            yield response.follow(
+                next_pages[0],
+                callback=self.parse_listing,
+                errback=self.on_error,
+                cb_kwargs={"section": section},
+                meta={"cppcc_watch_kind": "listing"},
+            )
+
+    def parse_article(
+        self, response: Response, section: str, parts: dict[int, Article]
+    ) -> Any:
+        """Parse one page of an article; fetch its remaining pages, then yield the whole article."""
+        self.crawler.stats.inc_value(STAT("article_pages"))
+        page = self.site.ArticlePage(response.text, response.url)
+        article = page.to_article(source=self.name, section=section)
+        article.fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
+        parts = {**parts, self.site.page_number(response.url): article}
+        remaining = sorted(
+            (url for url in page.page_links() if self.site.page_number(url) not in parts),
+            key=self.site.page_number,
+        )
+        if remaining:
+            yield response.follow(
+                remaining[0],
+                callback=self.parse_article,
+                errback=self.on_error,
+                cb_kwargs={"section": section, "parts": parts},
+                meta={"cppcc_watch_kind": "article"},
+                dont_filter=True,
+            )
+            return
+        self.crawler.stats.inc_value(STAT("parsed"))
+        yield merge_pages([parts[n] for n in sorted(parts)])
+
+    def on_error(self, failure: Failure) -> None:
+        """Count and record a request that failed for good; the crawl goes on."""
+        request = failure.request
+        reason = describe_failure(failure)
+        kind = request.meta.get("cppcc_watch_kind", "request")
+        self.crawler.stats.inc_value(STAT("failed_requests"))
+        if not self.crawler.stats.get_value(STAT("first_error")):
+            self.crawler.stats.set_value(STAT("first_error"), reason)
+        self.crawler.signals.send_catch_log(
+            signal=request_failed, request=request, reason=f"{kind} page: {reason}"
+        )
+
+    def _close_store(self, spider: scrapy.Spider) -> None:
+        store = getattr(self, "store", None)
+        if store is not None:
+            store.close()

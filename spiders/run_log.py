@@ -1,0 +1,119 @@
+"""Scrapy extension that writes each spider run to the crawl log (`crawl_runs`) with its rejects,
+and closes the run with a health verdict."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Request, Response
+
+from cppcc_watch.health import RunCounts, assess_run
+from cppcc_watch.store.repository import Store
+
+from .base import STAT, request_failed
+
+# close reasons that mean the run was stopped from outside rather than finished
+_INTERRUPTED = {"shutdown", "cancelled"}
+
+
+class RunLog:
+    """Records one `crawl_runs` row per spider run, every reject, and the run's final status."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.db_url = crawler.settings.get("CPPCC_WATCH_DB")
+        self.min_field_share = crawler.settings.getfloat("CPPCC_WATCH_MIN_FIELD_SHARE")
+        self.store: Store | None = None
+        self.run_id: int | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunLog:
+        """Connect the extension to the signals it records."""
+        if not crawler.settings.get("CPPCC_WATCH_DB"):
+            raise NotConfigured("CPPCC_WATCH_DB is empty")
+        ext = cls(crawler)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(ext.item_error, signal=signals.item_error)
+        crawler.signals.connect(ext.spider_error, signal=signals.spider_error)
+        crawler.signals.connect(ext.request_failed, signal=request_failed)
+        return ext
+
+    def spider_opened(self, spider: Spider) -> None:
+        """Open the run's row (status "running")."""
+        self.store = Store.open(self.db_url)
+        self.store.mark_stale_runs()
+        settings = {
+            name: self.crawler.settings.get(name)
+            for name in ("CPPCC_WATCH_MAX_LISTING_PAGES", "CPPCC_WATCH_MAX_ARTICLES", "CPPCC_WATCH_MIRROR")
+        }
+        settings["sections"] = getattr(spider, "start_pages", [])
+        self.run_id = self.store.start_run(spider.name, settings=json.loads(json.dumps(settings)))
+        self.crawler.stats.set_value(STAT("run_id"), self.run_id)
+
+    def _reject(self, url: str, stage: str, reason: str) -> None:
+        self.crawler.stats.inc_value(STAT(f"rejected/{stage}"))
+        if self.store is not None:
+            self.store.record_reject(url, stage, reason[:500], run_id=self.run_id)
+
+    def item_dropped(self, item: Any, response: Response, exception: Exception, spider: Spider) -> None:
+        """An article the validate pipeline refused."""
+        self.crawler.stats.inc_value(STAT("rejected"))
+        self._reject(getattr(item, "url", response.url), "validate", str(exception))
+
+    def item_error(self, item: Any, response: Response, spider: Spider, failure: Any) -> None:
+        """An article a pipeline failed on (the store, say): recorded, the crawl goes on."""
+        self.crawler.stats.inc_value(STAT("rejected"))
+        self._reject(getattr(item, "url", response.url), "store", failure.getErrorMessage())
+
+    def spider_error(self, failure: Any, response: Response, spider: Spider) -> None:
+        """A page the spider could not handle."""
+        self._reject(response.url, "parse", f"{failure.type.__name__}: {failure.getErrorMessage()}")
+
+    def request_failed(self, request: Request, reason: str) -> None:
+        """A request that failed after its retries."""
+        self._reject(request.url, "request", reason)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        """Close the run with its counts and health verdict."""
+        if self.store is None or self.run_id is None:
+            return
+        stats = self.crawler.stats
+
+        def count(name: str) -> int:
+            return int(stats.get_value(STAT(name), 0) or 0)
+
+        counts = RunCounts(**{field: count(field) for field in RunCounts.__dataclass_fields__})
+        verdict = assess_run(
+            counts,
+            min_field_share=self.min_field_share,
+            first_error=stats.get_value(STAT("first_error"), "") or "",
+        )
+        status, why = verdict.status, verdict.reason
+        if reason in _INTERRUPTED:
+            status, why = "interrupted", f"stopped before the end ({reason})"
+        elif reason not in ("finished", "closespider_itemcount"):
+            why = f"{why}; closed: {reason}" if why else f"closed: {reason}"
+        stats.set_value(STAT("status"), status)
+        stats.set_value(STAT("reason"), why)
+        self.store.finish_run(
+            self.run_id,
+            status=status,
+            reason=why,
+            counts={
+                "listing_pages": counts.listing_pages,
+                "article_pages": counts.article_pages,
+                "new": counts.new,
+                "updated": counts.updated,
+                "unchanged": counts.unchanged,
+                "rejected": counts.rejected,
+                "failed_requests": counts.failed_requests,
+            },
+        )
+        self.store.close()
+        self.store = None

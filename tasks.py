@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""The project's two jobs, with all set-up included, for a fresh machine that has Python 3.11+:
+
+    python3 tasks.py crawl [CRAWL OPTIONS]   # crawl both sites into data/cppcc_watch.db
+    python3 tasks.py test  [PYTEST OPTIONS]  # lint and run the test suite
+
+Each creates .venv/ on first use and re-installs the project there only when pyproject.toml changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+
+
+def _python_ok() -> None:
+    if sys.version_info < (3, 11):
+        newer = shutil.which("python3.11") or shutil.which("python3.12") or shutil.which("python3.13")
+        if newer:
+            os.execv(newer, [newer, __file__, *sys.argv[1:]])
+        sys.exit("tasks.py: Python 3.11 or newer is needed (found %d.%d)" % sys.version_info[:2])
+
+
+def ensure_env(extras: str) -> None:
+    """Create .venv and install the project (with `extras`) unless it is already up to date."""
+    _python_ok()
+    python = BIN / "python"
+    if not python.exists():
+        print("tasks.py: creating .venv", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    key = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    stamp = VENV / f".stamp-{extras or 'base'}"
+    if stamp.exists() and stamp.read_text() == key:
+        return
+    print(f"tasks.py: installing the project into .venv ({extras or 'base'})", file=sys.stderr)
+    target = f".[{extras}]" if extras else "."
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", target],
+        cwd=ROOT,
+        check=True,
+    )
+    stamp.write_text(key)
+
+
+def crawl(args: list[str]) -> int:
+    """Crawl both sites (or the spiders named in `args`) into the default database."""
+    ensure_env("")
+    return subprocess.run([str(BIN / "cppcc-watch"), "crawl", *args], cwd=ROOT).returncode
+
+
+def test(args: list[str]) -> int:
+    """Lint with ruff, then run the tests with pytest."""
+    ensure_env("test")
+    lint = subprocess.run([str(BIN / "ruff"), "check", "."], cwd=ROOT)
+    if lint.returncode:
+        return lint.returncode
+    return subprocess.run([str(BIN / "python"), "-m", "pytest", *args], cwd=ROOT).returncode
+
+
+def main() -> int:
+    """Dispatch `crawl` or `test`."""
+    jobs = {"crawl": crawl, "test": test}
+    if len(sys.argv) < 2 or sys.argv[1] not in jobs:
+        print("usage: python3 tasks.py crawl|test [ARGS...]", file=sys.stderr)
+        return 2
+    return jobs[sys.argv[1]](sys.argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
