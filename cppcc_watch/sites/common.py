@@ -1,0 +1,428 @@
+"""Helpers shared by the site page objects: text cleaning, boilerplate and caption filtering,
+Beijing-time date parsing, body extraction from an HTML container, and multi-page merging.
+
+Everything here is a pure function of strings or parsel selectors; nothing needs a Scrapy engine.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from parsel import Selector
+
+from cppcc_watch.items import Article, RawPage, content_hash
+
+BEIJING_OFFSET = "+08:00"
+
+# Elements whose text never belongs to an article (code, widgets, pagers, share bars, related).
+NOISE_CSS = (
+    "script, style, noscript, iframe, object, embed, video, audio, form, button, select, textarea, "
+    "#div_currpage, #div_page_roll1, .urlShareArea, .share, .shareBar, .share-bar, .info_r, "
+    ".related, .relatedNews, .related-news, .pager, .selectpage, .picshow_nav"
+)
+
+_SPACE_RE = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
+_FILENAME_RE = re.compile(r"^[^\s/\\<>]{1,120}\.(?:jpe?g|png|gif|bmp|webp|tiff?)$", re.IGNORECASE)
+_CREDIT = r"Photo\b[^\[\]()]{0,60}|[A-Z][^\[\]()/]{0,40}/[A-Z][^\[\]()]{0,40}"
+_CAPTION_RE = re.compile(rf"^(?:\[(?:{_CREDIT})\]|\((?:{_CREDIT})\))$")
+_TRAILING_CAPTION_RE = re.compile(rf"\s*(\[(?:{_CREDIT})\]|\((?:{_CREDIT})\))\s*$")
+_BOILERPLATE_RES = [
+    re.compile(r"^Copyright\b", re.IGNORECASE),
+    re.compile(r"©"),
+    re.compile(r"All rights reserved", re.IGNORECASE),
+    re.compile(r"Presented by China Daily", re.IGNORECASE),
+    re.compile(r"ICP备\s*\d+"),
+    re.compile(r"^Back to (?:the )?Top$", re.IGNORECASE),
+    re.compile(r"^[\[(]?\s*(?:Editor|Editors|Edited by)\s*[:：]", re.IGNORECASE),
+    re.compile(r"^Share\s*(?:-|:|$)", re.IGNORECASE),
+    re.compile(
+        r"^(?:Related (?:Stories|News|Articles)|Read more|Most (?:Viewed|Popular))\b:?$", re.I
+    ),
+    # A pager: "< 1 ... 5 6 7 >", "Prev Next 1 2 3", "Next Page".
+    re.compile(
+        r"^(?:[<>«»‹›]|Prev(?:ious)?|Next|Page|First|Last|\d{1,3}|\.{2,3}|…|\s)+$",
+        re.IGNORECASE,
+    ),
+]
+_DATE_RE = re.compile(
+    r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?(?!\d)"
+)
+_URL_DATE_RE = re.compile(r"/(\d{4})-?(\d{2})/(\d{2})/")
+
+
+def clean_text(text: str | None) -> str:
+    """Collapse every kind of whitespace (nbsp, full-width, zero-width) to one space and strip."""
+    return _SPACE_RE.sub(" ", text or "").strip()
+
+
+def is_filename(text: str) -> bool:
+    """True when the text is only an image's upload filename ("1678700495153043593.jpg")."""
+    return bool(_FILENAME_RE.match(clean_text(text)))
+
+
+def is_caption(text: str) -> bool:
+    """True when the whole text is a bracketed photo credit ("[Photo/Xinhua]", "[Photo by X]")."""
+    return bool(_CAPTION_RE.match(clean_text(text)))
+
+
+def split_caption(text: str) -> tuple[str, str | None]:
+    """Split a photo credit off a paragraph's end: "Text. [Photo/Xinhua]" -> ("Text.", credit)."""
+    text = clean_text(text)
+    match = _TRAILING_CAPTION_RE.search(text)
+    if not match:
+        return text, None
+    return text[: match.start()].rstrip(), match.group(1)
+
+
+def is_boilerplate(text: str) -> bool:
+    """True for site furniture that must never enter an article (footer, pager, share bar)."""
+    text = clean_text(text)
+    return not text or is_filename(text) or any(rx.search(text) for rx in _BOILERPLATE_RES)
+
+
+def iso_beijing(text: str | None) -> str | None:
+    """The first "YYYY-MM-DD[ HH:MM[:SS]]" in the text as ISO 8601 in Beijing time (+08:00)."""
+    for match in _DATE_RE.finditer(text or ""):
+        year, month, day, hour, minute, second = (int(g) if g else 0 for g in match.groups())
+        try:
+            stamp = datetime(year, month, day, hour, minute, second)
+        except ValueError:
+            continue
+        return stamp.strftime("%Y-%m-%dT%H:%M:%S") + BEIJING_OFFSET
+    return None
+
+
+def url_date(url: str) -> str | None:
+    """The date in an article URL ("/2024-03/03/" or "/a/202403/03/") as midnight Beijing time."""
+    match = _URL_DATE_RE.search(urlsplit(url).path)
+    if not match:
+        return None
+    return iso_beijing("{}-{}-{}".format(*match.groups()))
+
+
+def strip_query(url: str) -> str:
+    """The URL without its query string and fragment."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+def absolute_links(sel: Selector, base_url: str) -> list[str]:
+    """Absolute URLs of every `a[href]` under the selector, in page order (no javascript:/#)."""
+    links = []
+    for href in sel.css("a::attr(href)").getall():
+        href = clean_text(href)
+        if not href or href.startswith(("#", "javascript:", "mailto:")):
+            continue
+        links.append(strip_fragment(urljoin(base_url, href)))
+    return links
+
+
+def strip_fragment(url: str) -> str:
+    """The URL without its #fragment."""
+    return url.split("#", 1)[0]
+
+
+def dedupe(items: Iterable[str]) -> list[str]:
+    """The items in their first-seen order, each once."""
+    return list(dict.fromkeys(items))
+
+
+def node_text(sel: Selector) -> str:
+    """The visible text of an element (script/style excluded), whitespace-normalized."""
+    parts = sel.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]").getall()
+    return clean_text(" ".join(parts))
+
+
+def meta_content(sel: Selector, name: str) -> str | None:
+    """The content of `<meta name=...>` or `<meta property=...>`, cleaned; None when absent."""
+    value = sel.xpath(
+        f"//meta[@name='{name}' or @property='{name}']/@content",
+    ).get()
+    return clean_text(value) or None
+
+
+def first_text(sel: Selector, css_list: Iterable[str]) -> str | None:
+    """The text of the first element matching one of the CSS selectors that has any text."""
+    for css in css_list:
+        for found in sel.css(css):
+            text = node_text(found)
+            if text:
+                return text
+    return None
+
+
+def noise_elements(sel: Selector, css: str = NOISE_CSS) -> set[object]:
+    """The lxml elements under the selector that are noise (scripts, pagers, share bars...)."""
+    return {found.root for found in sel.css(css)}
+
+
+def _inside(block: Selector, elements: set[object]) -> bool:
+    return block.root in elements or any(a in elements for a in block.root.iterancestors())
+
+
+def largest_paragraph_block(sel: Selector) -> Selector | None:
+    """The element whose `<p>` children hold the most text: the body when no selector matched."""
+    totals: dict[object, int] = {}
+    for p in sel.xpath("//p[not(ancestor::script)]"):
+        parent = p.root.getparent()
+        if parent is not None:
+            totals[parent] = totals.get(parent, 0) + len(node_text(p))
+    if not totals or max(totals.values()) == 0:
+        return None
+    best = max(totals, key=lambda el: totals[el])
+    return Selector(root=best, type="html")
+
+
+def _is_image_only(block: Selector) -> bool:
+    return bool(block.css("img")) and not node_text(block)
+
+
+def paragraphs_and_captions(
+    container: Selector | None, noise_css: str = NOISE_CSS
+) -> tuple[list[str], list[str]]:
+    """Body paragraphs and photo captions of an article container, boilerplate removed.
+
+    A figcaption, a bracket-only credit paragraph, and a credited paragraph that holds or follows an
+    image are captions; a credit at the end of an ordinary paragraph is split off into the captions.
+    """
+    if container is None:
+        return [], []
+    paragraphs: list[str] = []
+    captions: list[str] = []
+    after_image = False
+    noise = noise_elements(container, noise_css)
+    blocks = container.xpath(".//*[self::p or self::figcaption or self::img or self::li]")
+    for block in blocks:
+        tag = block.root.tag
+        if _inside(block, noise):
+            continue
+        if tag == "img" or _is_image_only(block):
+            after_image = after_image or tag == "img" or _is_image_only(block)
+            continue
+        if tag == "li" and block.xpath("ancestor::p|descendant::p|ancestor::figcaption"):
+            continue
+        if tag == "p" and block.xpath("ancestor::figcaption"):
+            continue
+        text = node_text(block)
+        if is_boilerplate(text):
+            continue
+        near_image = after_image or bool(block.css("img"))
+        after_image = False
+        if tag == "figcaption" or is_caption(text):
+            captions.append(text)
+            continue
+        body, credit = split_caption(text)
+        if credit and near_image:
+            captions.append(text)
+        elif credit:
+            captions.append(credit)
+            if body and not is_boilerplate(body):
+                paragraphs.append(body)
+        else:
+            paragraphs.append(body)
+    if not paragraphs and not blocks:
+        paragraphs = [t for t in map(clean_text, _text_nodes(container)) if not is_boilerplate(t)]
+    return paragraphs, captions
+
+
+def _text_nodes(sel: Selector) -> list[str]:
+    return sel.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]").getall()
+
+
+def visible_text_nodes(sel: Selector) -> list[Selector]:
+    """Every non-blank text node of the page outside script/style, as selectors, in page order."""
+    nodes = sel.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]")
+    return [node for node in nodes if clean_text(node.get())]
+
+
+def merge_pages(articles: list[Article]) -> Article:
+    """One article from the parsed pages of a multi-page article, given in page order.
+
+    The first page's fields are kept; bodies are joined in page order, captions and raw pages are
+    concatenated, and the content hash is recomputed over the joined body.
+    """
+    if not articles:
+        raise ValueError("merge_pages needs at least one page")
+    first = articles[0]
+    body = "\n".join(a.body for a in articles if a.body) or first.body
+    captions = [c for a in articles for c in a.captions]
+    pages = [p for a in articles for p in a.pages]
+    return replace(
+        first,
+        body=body,
+        captions=captions,
+        pages=pages,
+        content_hash=content_hash(first.title, body),
+    )
+
+
+_TITLE_SUFFIX_RE = re.compile(
+    r"\s*[-_|–—]\s*(?:CPPCC|Chinadaily\.com\.cn|China Daily|chinadaily|"
+    r"The National Committee of the Chinese People's Political Consultative Conference)\s*$",
+    re.IGNORECASE,
+)
+_OUTLETS = {
+    "chinadaily.com.cn": "China Daily",
+    "china daily": "China Daily",
+    "chinadaily": "China Daily",
+    "china daily global": "China Daily",
+    "xinhua": "Xinhua",
+    "xinhuanet": "Xinhua",
+    "xinhua news agency": "Xinhua",
+    "cppcc": "CPPCC",
+}
+_LOWER_WORDS = {"and", "in", "of", "de", "van", "von"}
+
+
+def strip_title_suffix(title: str | None) -> str | None:
+    """A `<title>` without its " - Chinadaily.com.cn" / " - CPPCC" site suffix."""
+    if not title:
+        return None
+    return _TITLE_SUFFIX_RE.sub("", clean_text(title)) or None
+
+
+def normalize_outlet(source: str | None) -> str | None:
+    """The outlet named by a source line: "chinadaily.com.cn" -> "China Daily"; others as shown."""
+    source = clean_text(source).strip(" |:-–—")
+    source = re.sub(r"^(?:Source|From)\s*[:：]\s*", "", source, flags=re.IGNORECASE)
+    if not source:
+        return None
+    return _OUTLETS.get(source.lower(), source)
+
+
+def normalize_author(byline: str | None) -> str | None:
+    """A by-line without "By ", all-caps names title-cased: "By CAO YIN" -> "Cao Yin"."""
+    name = clean_text(byline)
+    name = re.sub(r"^By\s+", "", name, flags=re.IGNORECASE).strip(" |,")
+    if not name:
+        return None
+    words = name.split(" ")
+    names = [w for w in words if w.lower() not in _LOWER_WORDS]
+    if names and all(w.upper() == w for w in names):
+        name = " ".join(_title_word(w) for w in words)
+    return name
+
+
+def _title_word(word: str) -> str:
+    """One by-line word title-cased ("YONGQI" -> "Yongqi", "O'NEIL" -> "O'Neil"); "and" kept."""
+    if word.lower() in _LOWER_WORDS:
+        return word.lower()
+    return re.sub(r"[A-Za-z]+", lambda m: m.group(0).capitalize(), word)
+
+
+def make_selector(html: str | None) -> Selector:
+    """A parsel selector for any HTML, even an empty or broken string."""
+    return Selector(text=html if html and html.strip() else "<html></html>", type="html")
+
+
+class BaseArticlePage:
+    """What the article pages of both sites share: raw HTML, cached text, and `to_article`.
+
+    A subclass defines `canonical_url`, `title`, `published_at`, `author`, `outlet`,
+    `body_container` and `page_links`.
+    """
+
+    def __init__(self, html: str, url: str) -> None:
+        self.html = html or ""
+        self.url = url
+        self.sel = make_selector(self.html)
+        self._text: tuple[list[str], list[str]] | None = None
+
+    @staticmethod
+    def canonical_url(url: str) -> str:
+        """The canonical URL of the article (overridden per site)."""
+        return strip_query(url)
+
+    def title(self) -> str | None:
+        """The headline (overridden per site)."""
+        return None
+
+    def published_at(self) -> str | None:
+        """The publication time in ISO 8601 with +08:00 (overridden per site)."""
+        return url_date(self.url)
+
+    def updated_at(self) -> str | None:
+        """A distinct update time; neither site shows one apart from its "Updated:" line."""
+        return None
+
+    def author(self) -> str | None:
+        """The by-line without "By " (overridden per site)."""
+        return None
+
+    def outlet(self) -> str | None:
+        """Who wrote the article (overridden per site)."""
+        return None
+
+    def body_container(self) -> Selector | None:
+        """The element holding the article text (overridden per site)."""
+        return largest_paragraph_block(self.sel)
+
+    def page_links(self) -> list[str]:
+        """Absolute URLs of all pages of a multi-page article (overridden per site)."""
+        return []
+
+    def _paragraphs(self) -> tuple[list[str], list[str]]:
+        if self._text is None:
+            self._text = paragraphs_and_captions(self.body_container())
+            if not self._text[0]:
+                fallback = paragraphs_and_captions(largest_paragraph_block(self.sel))
+                if fallback[0]:
+                    self._text = fallback
+        return self._text
+
+    def body(self) -> str:
+        """The article text: plain text, one paragraph per line ("" when none was found)."""
+        return "\n".join(self._paragraphs()[0])
+
+    def captions(self) -> list[str]:
+        """Photo captions and credits, kept apart from the body."""
+        return list(self._paragraphs()[1])
+
+    def to_article(self, source: str, section: str | None = None) -> Article:
+        """This page as an Article (one page; multi-page articles are joined by `merge_pages`)."""
+        title, body = self.title(), self.body()
+        return Article(
+            url=self.canonical_url(self.url),
+            source=source,
+            section=section,
+            title=title,
+            published_at=self.published_at(),
+            updated_at=self.updated_at(),
+            author=self.author(),
+            outlet=self.outlet(),
+            body=body,
+            content_hash=content_hash(title, body),
+            captions=self.captions(),
+            pages=[RawPage(self.url, self.html)],
+        )
+
+
+def updated_line(sel: Selector, css_list: Iterable[str]) -> str | None:
+    """The short text holding "Updated: <date>": from a known element, else found in the page text.
+
+    When found in the page text, the text grows to the enclosing elements while they stay short,
+    so a source in a sibling `<span>` comes along.
+    """
+    for css in css_list:
+        for found in sel.css(css):
+            text = node_text(found)
+            if _UPDATED_RE.search(text):
+                return text
+    for node in visible_text_nodes(sel):
+        if not _UPDATED_RE.search(clean_text(node.get())):
+            continue
+        best = clean_text(node.get())
+        for ancestor in node.xpath("ancestor::*[position() <= 3]")[::-1]:
+            text = node_text(ancestor)
+            if len(text) > 160:
+                break
+            best = text
+        return best
+    return None
+
+
+_UPDATED_RE = re.compile(r"Updated\s*[:：]\s*\d{4}-\d{1,2}-\d{1,2}", re.IGNORECASE)
