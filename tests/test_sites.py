@@ -14,7 +14,14 @@ import pytest
 
 from cppcc_watch.items import Article, RawPage, content_hash
 from cppcc_watch.sites import SITES, chinadaily, cppcc, site_for_url
-from cppcc_watch.sites.common import merge_pages
+from cppcc_watch.sites.common import (
+    clean_text,
+    is_boilerplate,
+    merge_pages,
+    normalize_author,
+    normalize_outlet,
+    split_caption,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BOILERPLATE = [
@@ -170,3 +177,98 @@ def test_odd_html_never_raises(site_name: str, html: str) -> None:
     listing = site.ListingPage(html, url)
     assert listing.article_links() == []
     assert listing.next_page_links() == []
+
+
+@pytest.mark.parametrize(
+    ("text", "body", "credit"),
+    [
+        ("Text. [Photo/Xinhua]", "Text.", "[Photo/Xinhua]"),
+        ("Text.[Xinhua/Zhang Ling]", "Text.", "[Xinhua/Zhang Ling]"),
+        ("Text. [Photo by Qi Bo] ", "Text.", "[Photo by Qi Bo]"),
+        ("Text. [Zou Hong/China Daily]", "Text.", "[Zou Hong/China Daily]"),
+        ("Text. (Xinhua/Li Xueren)", "Text.", "(Xinhua/Li Xueren)"),
+        ("Text. [Photo provided to China Daily]", "Text.", "[Photo provided to China Daily]"),
+        ("The two sessions (NPC/CPPCC)", "The two sessions (NPC/CPPCC)", None),
+        ("He spoke (in Beijing).", "He spoke (in Beijing).", None),
+        ("Rates [see table] rose", "Rates [see table] rose", None),
+    ],
+)
+def test_split_caption(text: str, body: str, credit: str | None) -> None:
+    assert split_caption(text) == (body, credit)
+
+
+@pytest.mark.parametrize(
+    ("text", "boilerplate"),
+    [
+        ("1678700495153043593.jpg", True),
+        ("王沪宁_副本.jpg", True),
+        ("77.jpeg", True),
+        ("Share - WeChat", True),
+        ("Share", True),
+        ("< 1 ... 5 6 7 8 9 ... 13 >", True),
+        ("Prev Next 1 2 3", True),
+        ("Next Page", True),
+        ("Copyright © The National Committee of the CPPCC. All rights reserved.", True),
+        ("Presented by China Daily.", True),
+        ("京ICP备08100501号-1", True),
+        ("Back to the Top", True),
+        ("Editor: Wang Qian", True),
+        ("[Editor: Li Yan]", True),
+        ("Related Stories", True),
+        ("\u00a0\u3000 ", True),
+        ("Share prices rose on Monday.", False),
+        ("The Copyright Law was amended in 2020.", False),
+        ("2024", False),
+        ("The editor of the newspaper spoke.", False),
+        ("He uploaded photo.jpg to the site and left.", False),
+    ],
+)
+def test_is_boilerplate(text: str, boilerplate: bool) -> None:
+    assert is_boilerplate(text) is boilerplate
+
+
+@pytest.mark.parametrize(
+    ("byline", "author"),
+    [
+        ("By CAO YIN", "Cao Yin"),
+        ("By ZHANG YI and HU YONGQI", "Zhang Yi and Hu Yongqi"),
+        ("By He Dan and Wu Wencong", "He Dan and Wu Wencong"),
+        ("by O'NEIL SMITH-JONES", "O'Neil Smith-Jones"),
+        ("By ", None),
+        (None, None),
+    ],
+)
+def test_normalize_author(byline: str | None, author: str | None) -> None:
+    assert normalize_author(byline) == author
+
+
+@pytest.mark.parametrize(
+    ("source", "outlet"),
+    [
+        ("chinadaily.com.cn", "China Daily"),
+        ("China Daily", "China Daily"),
+        ("Xinhua", "Xinhua"),
+        ("Source: Xinhua", "Xinhua"),
+        ("Global Times", "Global Times"),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_normalize_outlet(source: str | None, outlet: str | None) -> None:
+    assert normalize_outlet(source) == outlet
+
+
+def test_clean_text_normalizes_every_space() -> None:
+    assert clean_text("\u00a0 a\u3000\u3000b\n\t c\u200b ") == "a b c"
+
+
+def test_script_and_style_text_never_counts() -> None:
+    html = (
+        "<html><head><script>var t = 'Updated: 1999-01-01 Fake';</script></head><body>"
+        "<h1>Real title</h1><div id='Content'><p>Body.<script>document.write('x')</script></p>"
+        "<style>p{}</style></div></body></html>"
+    )
+    page = cppcc.ArticlePage(html, "http://en.cppcc.gov.cn/2024-03/03/c_967532.htm")
+    assert page.published_at() == "2024-03-03T00:00:00+08:00"
+    assert page.outlet() == "CPPCC"
+    assert page.body() == "Body."

@@ -27,9 +27,13 @@ NOISE_CSS = (
 
 _SPACE_RE = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
 _FILENAME_RE = re.compile(r"^[^\s/\\<>]{1,120}\.(?:jpe?g|png|gif|bmp|webp|tiff?)$", re.IGNORECASE)
+_AGENCIES = r"(?:Xinhua|China Daily|CFP|VCG|IC|AFP|Reuters|AP)"
 _CREDIT = r"Photo\b[^\[\]()]{0,60}|[A-Z][^\[\]()/]{0,40}/[A-Z][^\[\]()]{0,40}"
-_CAPTION_RE = re.compile(rf"^(?:\[(?:{_CREDIT})\]|\((?:{_CREDIT})\))$")
-_TRAILING_CAPTION_RE = re.compile(rf"\s*(\[(?:{_CREDIT})\]|\((?:{_CREDIT})\))\s*$")
+# In parentheses only agency credits count: "(Xinhua/Li Xueren)", not "(NPC/CPPCC)".
+_PAREN_CREDIT = rf"Photo\b[^()]{{0,60}}|{_AGENCIES}\s*/[^()/]{{1,40}}|[A-Z][^()/]{{0,40}}/\s*{_AGENCIES}"
+_CAPTION = rf"\[(?:{_CREDIT})\]|\((?:{_PAREN_CREDIT})\)"
+_CAPTION_RE = re.compile(rf"^(?:{_CAPTION})$")
+_TRAILING_CAPTION_RE = re.compile(rf"\s*({_CAPTION})\s*$")
 _BOILERPLATE_RES = [
     re.compile(r"^Copyright\b", re.IGNORECASE),
     re.compile(r"©"),
@@ -44,7 +48,7 @@ _BOILERPLATE_RES = [
     ),
     # A pager: "< 1 ... 5 6 7 >", "Prev Next 1 2 3", "Next Page".
     re.compile(
-        r"^(?:[<>«»‹›]|Prev(?:ious)?|Next|Page|First|Last|\d{1,3}|\.{2,3}|…|\s)+$",
+        r"^(?:[<>«»‹›]|Prev(?:ious)?|Next|Page|First|Last|\b\d{1,3}\b|\.{2,3}|…|\s)+$",
         re.IGNORECASE,
     ),
 ]
@@ -297,7 +301,7 @@ def normalize_outlet(source: str | None) -> str | None:
 def normalize_author(byline: str | None) -> str | None:
     """A by-line without "By ", all-caps names title-cased: "By CAO YIN" -> "Cao Yin"."""
     name = clean_text(byline)
-    name = re.sub(r"^By\s+", "", name, flags=re.IGNORECASE).strip(" |,")
+    name = re.sub(r"^By\b\s*", "", name, flags=re.IGNORECASE).strip(" |,")
     if not name:
         return None
     words = name.split(" ")
