@@ -30,7 +30,9 @@ _FILENAME_RE = re.compile(r"^[^\s/\\<>]{1,120}\.(?:jpe?g|png|gif|bmp|webp|tiff?)
 _AGENCIES = r"(?:Xinhua|China Daily|CFP|VCG|IC|AFP|Reuters|AP)"
 _CREDIT = r"Photo\b[^\[\]()]{0,60}|[A-Z][^\[\]()/]{0,40}/[A-Z][^\[\]()]{0,40}"
 # In parentheses only agency credits count: "(Xinhua/Li Xueren)", not "(NPC/CPPCC)".
-_PAREN_CREDIT = rf"Photo\b[^()]{{0,60}}|{_AGENCIES}\s*/[^()/]{{1,40}}|[A-Z][^()/]{{0,40}}/\s*{_AGENCIES}"
+_PAREN_CREDIT = (
+    rf"Photo\b[^()]{{0,60}}|{_AGENCIES}\s*/[^()/]{{1,40}}|[A-Z][^()/]{{0,40}}/\s*{_AGENCIES}"
+)
 _CAPTION = rf"\[(?:{_CREDIT})\]|\((?:{_PAREN_CREDIT})\)"
 _CAPTION_RE = re.compile(rf"^(?:{_CAPTION})$")
 _TRAILING_CAPTION_RE = re.compile(rf"\s*({_CAPTION})\s*$")
