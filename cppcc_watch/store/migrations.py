@@ -1,0 +1,305 @@
+"""Versioned schema: named migrations applied in order and recorded in `schema_migrations`.
+
+Each migration is a (name, function(connection)) pair in `MIGRATIONS`, applied once, in its own
+transaction, by `upgrade()`. A migration's DDL is frozen once released: it declares its own tables
+here instead of importing `models.py`, so later model changes never rewrite history; a new schema
+change is a new migration appended to the list. A database that records a migration this release
+does not know was written by a newer release: `upgrade()` raises SchemaTooNew and leaves it alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Connection,
+    Engine,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Table,
+    Text,
+    UniqueConstraint,
+    inspect,
+    text,
+)
+
+from cppcc_watch.errors import DatabaseError, SchemaTooNew
+from cppcc_watch.store.engine import IMMEDIATE, describe
+
+MIGRATIONS_TABLE = "schema_migrations"
+
+Migration = tuple[str, Callable[[Connection], None]]
+
+
+def _kinds_check(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
+    quoted = ", ".join(f"'{value}'" for value in values)
+    return CheckConstraint(f"{column} IN ({quoted})", name=name)
+
+
+def _0001_initial_schema(conn: Connection) -> None:
+    """Articles with versions and raw pages, entities and mentions, crawl runs and rejects."""
+    meta = MetaData()
+    Table(
+        "articles",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("url", Text, nullable=False, unique=True),
+        Column("source", Text, nullable=False),
+        Column("section", Text),
+        Column("title", Text),
+        Column("published_at", Text),
+        Column("updated_at", Text),
+        Column("author", Text),
+        Column("outlet", Text),
+        Column("body", Text),
+        Column("captions", Text),
+        Column("fetched_at", Text, nullable=False),
+        Column("content_hash", Text, nullable=False),
+        Column("first_seen_at", Text, nullable=False),
+        Column("changed_at", Text),
+        Column("version", Integer, nullable=False, server_default="1"),
+        Index("ix_articles_source", "source"),
+        Index("ix_articles_section", "section"),
+        Index("ix_articles_published_at", "published_at"),
+        Index("ix_articles_fetched_at", "fetched_at"),
+    )
+    Table(
+        "article_versions",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column(
+            "article_id",
+            Integer,
+            ForeignKey("articles.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        ),
+        Column("version", Integer, nullable=False),
+        Column("content_hash", Text, nullable=False),
+        Column("title", Text),
+        Column("body", Text),
+        Column("fetched_at", Text, nullable=False),
+        Column("replaced_at", Text, nullable=False),
+    )
+    Table(
+        "raw_pages",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column(
+            "article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False
+        ),
+        Column("url", Text, nullable=False),
+        Column("page_number", Integer, nullable=False),
+        Column("html_gz", LargeBinary, nullable=False),
+        Column("fetched_at", Text, nullable=False),
+        UniqueConstraint("article_id", "page_number"),
+    )
+    Table(
+        "entities",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("key", Text, nullable=False, unique=True),
+        Column("kind", Text, nullable=False),
+        Column("name", Text, nullable=False),
+        Column("acronym", Text),
+        Column("code", Text),
+        Column("province", Text),
+        Column("region", Text),
+        Column("latitude", Float),
+        Column("longitude", Float),
+        Column("parent_id", Integer, ForeignKey("entities.id", ondelete="SET NULL"), index=True),
+        _kinds_check("kind", ("province", "city", "organization", "theme"), "ck_entities_kind"),
+        Index("ix_entities_kind_name", "kind", "name"),
+    )
+    Table(
+        "mentions",
+        meta,
+        Column(
+            "article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+        ),
+        Column(
+            "entity_id", Integer, ForeignKey("entities.id", ondelete="CASCADE"), primary_key=True
+        ),
+        Column("count", Integer, nullable=False),
+        Column("focus", Boolean, nullable=False, server_default="0"),
+        Index("ix_mentions_entity", "entity_id", "article_id"),
+    )
+    Table(
+        "mention_spans",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("article_id", Integer, nullable=False),
+        Column("entity_id", Integer, nullable=False),
+        Column("field", Text, nullable=False),
+        Column("start", Integer, nullable=False),
+        Column("end", Integer, nullable=False),
+        Column("text", Text, nullable=False),
+        Column("snippet", Text),
+        ForeignKeyConstraint(
+            ["article_id", "entity_id"],
+            ["mentions.article_id", "mentions.entity_id"],
+            ondelete="CASCADE",
+        ),
+        _kinds_check("field", ("title", "body"), "ck_mention_spans_field"),
+        Index("ix_mention_spans_mention", "article_id", "entity_id"),
+    )
+    Table(
+        "crawl_runs",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("spider", Text, nullable=False),
+        Column("started_at", Text, nullable=False),
+        Column("finished_at", Text),
+        Column("status", Text, nullable=False),
+        Column("reason", Text),
+        *(
+            Column(name, Integer, nullable=False, server_default="0")
+            for name in (
+                "listing_pages",
+                "article_pages",
+                "new",
+                "updated",
+                "unchanged",
+                "rejected",
+                "failed_requests",
+            )
+        ),
+        Column("pid", Integer),
+        Column("host", Text),
+        Column("settings_json", Text),
+        _kinds_check("status", ("running", "ok", "failed", "interrupted"), "ck_crawl_runs_status"),
+        Index("ix_crawl_runs_spider", "spider"),
+    )
+    Table(
+        "rejects",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("run_id", Integer, ForeignKey("crawl_runs.id", ondelete="SET NULL"), index=True),
+        Column("url", Text, nullable=False),
+        Column("stage", Text, nullable=False),
+        Column("reason", Text, nullable=False),
+        Column("at", Text, nullable=False),
+        _kinds_check("stage", ("request", "parse", "validate", "store"), "ck_rejects_stage"),
+    )
+    meta.create_all(conn)
+
+
+_FTS_SQLITE = (
+    """CREATE VIRTUAL TABLE articles_fts USING fts5(
+        title, body, content='articles', content_rowid='id',
+        tokenize='unicode61 remove_diacritics 2')""",
+    """CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
+        INSERT INTO articles_fts(rowid, title, body) VALUES (new.id, new.title, new.body);
+    END""",
+    """CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, body)
+        VALUES ('delete', old.id, old.title, old.body);
+    END""",
+    """CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, body ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, body)
+        VALUES ('delete', old.id, old.title, old.body);
+        INSERT INTO articles_fts(rowid, title, body) VALUES (new.id, new.title, new.body);
+    END""",
+    "INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')",
+)
+
+
+def _0002_articles_fts(conn: Connection) -> None:
+    """Full-text search over article titles and bodies (SQLite FTS5, kept in sync by triggers).
+
+    Other databases get no full-text table; the query layer falls back to LIKE there.
+    """
+    if conn.dialect.name != "sqlite":
+        return
+    for statement in _FTS_SQLITE:
+        conn.exec_driver_sql(statement)
+
+
+MIGRATIONS: list[Migration] = [
+    ("0001_initial_schema", _0001_initial_schema),
+    ("0002_articles_fts", _0002_articles_fts),
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_OWN_TABLES = ("articles", "entities", "mentions", "crawl_runs")
+
+
+def applied_migrations(conn: Connection) -> list[str]:
+    """Names of the migrations recorded in the database, oldest first ([] for a new database)."""
+    if not inspect(conn).has_table(MIGRATIONS_TABLE):
+        return []
+    rows = conn.execute(text(f"SELECT name FROM {MIGRATIONS_TABLE} ORDER BY name"))
+    return [row[0] for row in rows]
+
+
+def check_known(conn: Connection, label: str) -> list[str]:
+    """The applied migrations, after making sure this release knows every one of them."""
+    applied = applied_migrations(conn)
+    known = {name for name, _ in MIGRATIONS}
+    unknown = [name for name in applied if name not in known]
+    if unknown:
+        raise SchemaTooNew(
+            f"The database {label} was written by a newer cppcc-watch (schema migration "
+            f"{unknown[-1]!r} is unknown to this release); upgrade cppcc-watch to use it."
+        )
+    if not applied:
+        foreign = [name for name in _OWN_TABLES if inspect(conn).has_table(name)]
+        if foreign:
+            raise DatabaseError(
+                f"The database {label} already has tables not made by cppcc-watch "
+                f"({', '.join(foreign)}); use another database file."
+            )
+    return applied
+
+
+def pending_migrations(engine: Engine) -> list[str]:
+    """Names of the migrations this database still needs (raises SchemaTooNew when too new)."""
+    with engine.connect() as conn:
+        applied = set(check_known(conn, describe(engine)))
+    return [name for name, _ in MIGRATIONS if name not in applied]
+
+
+def upgrade(engine: Engine) -> list[str]:
+    """Apply every missing migration, each in its own transaction; return the names applied.
+
+    Safe against another process upgrading at the same time: each step takes the write lock
+    and re-reads what is applied before applying.
+    """
+    label = describe(engine)
+    done: list[str] = []
+    if not pending_migrations(engine):
+        return done
+    with engine.connect() as conn:
+        _ensure_table(conn)
+        for name, apply in MIGRATIONS:
+            conn.info[IMMEDIATE] = True
+            with conn.begin():
+                if name in check_known(conn, label):
+                    continue
+                apply(conn)
+                conn.execute(
+                    text(f"INSERT INTO {MIGRATIONS_TABLE} (name, applied_at) VALUES (:n, :t)"),
+                    {"n": name, "t": datetime.now(UTC).isoformat(timespec="seconds")},
+                )
+            done.append(name)
+    return done
+
+
+def _ensure_table(conn: Connection) -> None:
+    """Create the migrations log itself when the database is new."""
+    conn.info[IMMEDIATE] = True
+    with conn.begin():
+        if not inspect(conn).has_table(MIGRATIONS_TABLE):
+            conn.exec_driver_sql(
+                f"CREATE TABLE {MIGRATIONS_TABLE} (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+            )
