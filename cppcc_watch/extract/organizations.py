@@ -37,6 +37,7 @@ ORG_WORDS = frozenset(
         Administration Federation Council Court Procuratorate Bank Group Company Corporation Corp
         Agency Office Government Society League Party Center Centre Foundation Hospital School
         College Department Organization Organisation Conservatory Authority Chamber Union Fund Press
+        Corps Laboratory Lab Museum Library Front
         """
     )
 )
@@ -183,10 +184,23 @@ class OrganizationMatcher:
             phrase = _phrase_around(text, match.start(), match.end())
             if phrase is None:
                 continue
-            for start, end in _split_on_and(text, *phrase):
+            for start, end in _split_on_and(text, *self._cut_known_prefix(text, *phrase)):
                 hit = self._discovered_hit(text, start, end)
                 if hit is not None:
                     yield hit
+
+    def _cut_known_prefix(self, text: str, start: int, end: int) -> tuple[int, int]:
+        """ "Tencent and Lanzhou University": a registry name joined by "and" is not part of it."""
+        phrase = text[start:end]
+        position = phrase.find(" and ")
+        while position > 0:
+            if (
+                phrase[:position] in self._by_form
+                and phrase[:position].split()[-1] not in ORG_WORDS
+            ):
+                return start + position + 5, end
+            position = phrase.find(" and ", position + 1)
+        return start, end
 
     def _discovered_hit(self, text: str, start: int, end: int) -> OrgHit | None:
         words = text[start:end].split()
@@ -323,15 +337,25 @@ def _extend_left(text: str, head_start: int) -> int:
 
 
 def _trim_right(text: str, head_end: int, right_end: int) -> int:
-    """Cut the "of ..." continuation before a second organization joined by "and the"/acronym."""
-    segment = text[head_end:right_end]
-    cut = re.search(r" and (?=the |[A-Z]{2,}\b)", segment)
-    if cut:
-        segment = segment[: cut.start()]
-    words = segment.split(" ")
-    while words and (words[-1] in INNER_CONNECTORS or not words[-1]):
-        words.pop()
-    return head_end + len(" ".join(words))
+    """Where the "of ..." continuation of a name ends.
+
+    It ends after an acronym ("of the CPPCC" + a person's name), before a connector followed by a
+    date word ("University on Thursday"), and before a second organization joined by "and the".
+    """
+    words = text[head_end:right_end].split(" ")[1:]
+    kept: list[str] = []
+    for index, word in enumerate(words):
+        following = words[index + 1] if index + 1 < len(words) else ""
+        if word in INNER_CONNECTORS and following in LEADING_STOPWORDS:
+            break
+        if word == "and" and (following == "the" or following.isupper()):
+            break
+        kept.append(word)
+        if word.isupper() and len(word) > 1:
+            break
+    while kept and kept[-1] in INNER_CONNECTORS:
+        kept.pop()
+    return head_end + len(" ".join(kept)) + (1 if kept else 0)
 
 
 def _split_on_and(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -356,7 +380,7 @@ def _looks_like_org(words: list[str], defined: bool = False) -> bool:
     if defined:
         return True
     content = [w for w in words if w not in INNER_CONNECTORS]
-    modifiers = [w for w in content if w not in ORG_WORDS]
+    modifiers = [w for w in content[:-1] if w not in ORG_WORDS] or content[:-1]
     return bool(modifiers) and not all(w in GENERIC_MODIFIERS for w in modifiers)
 
 

@@ -4,7 +4,7 @@ A theme is assigned when the text discusses it explicitly: at least one cue phra
 (data/themes.tsv) occurs as whole words. Matching is one Aho-Corasick pass over a normalized copy
 of the text with the same length: lower case, every character that is not a letter or digit turned
 into a space, so "Cross-Strait" matches the cue "cross-strait" and "cross strait", and offsets
-stay valid.
+stay valid. Stop phrases (theme "-" in the data, e.g. "state-of-the-art") match but signal nothing.
 Word boundaries come for free: cues are searched with a space on each side. Cues flagged "exact"
 ("AI", "GDP") must also match the original text's case. Overlapping cues: the leftmost, then the
 longest wins ("seed industry" is food_security, not also the "industry" of economic_development).
@@ -75,15 +75,20 @@ class ThemeMatcher:
         self._cues: dict[str, list[_Cue]] = {}
         for themes, cue, exact in _read_cues(cues_path or DEFAULT_CUES):
             for form in _variants(cue, exact):
-                key = f" {normalize(form)} "
-                entry = _Cue(themes, form if exact else None)
-                entries = self._cues.setdefault(key, [])
-                if entry not in entries:
-                    entries.append(entry)
+                self._add(f" {normalize(form)} ", themes, form if exact else None)
         self._automaton = ahocorasick.Automaton()
         for key in self._cues:
             self._automaton.add_word(key, key)
         self._automaton.make_automaton()
+
+    def _add(self, key: str, themes: tuple[str, ...], exact: str | None) -> None:
+        entries = self._cues.setdefault(key, [])
+        for index, entry in enumerate(entries):
+            if entry.exact == exact:
+                merged = entry.themes + tuple(t for t in themes if t not in entry.themes)
+                entries[index] = _Cue(merged, exact)
+                return
+        entries.append(_Cue(themes, exact))
 
     def cue_counts(self) -> dict[str, int]:
         """How many cue forms (variants included) each theme has."""
@@ -95,13 +100,13 @@ class ThemeMatcher:
         return counts
 
     def find(self, text: str, exclude: Iterable[tuple[int, int]] | None = None) -> list[ThemeHit]:
-        """Every theme cue in `text`, in order; cues overlapping an `exclude` span are dropped."""
+        """Every theme cue in `text`, in order; cues inside an `exclude` span are dropped."""
         padded = f" {normalize(text)} "
         spans = _leftmost_longest(self._matches(padded, text))
         blocked = _Spans(exclude or ())
         hits: list[ThemeHit] = []
         for start, end, cue in spans:
-            if blocked.overlaps(start, end):
+            if blocked.contain(start, end):
                 continue
             hits.extend(ThemeHit(start, end, text[start:end], theme) for theme in cue.themes)
         return hits
@@ -151,7 +156,7 @@ def _read_cues(path: Path) -> Iterator[tuple[tuple[str, ...], str, bool]]:
         for row in rows:
             if len(row) < 2 or not row[1].strip():
                 continue
-            themes = tuple(t.strip() for t in row[0].split(",") if t.strip())
+            themes = tuple(t.strip() for t in row[0].split(",") if t.strip() not in ("", "-"))
             unknown = [t for t in themes if t not in THEMES]
             if unknown:
                 raise ValueError(f"{path}: unknown theme id(s) {unknown} for cue {row[1]!r}")
@@ -189,7 +194,7 @@ def _leftmost_longest(
 
 
 class _Spans:
-    """Sorted, merged spans to test overlap against."""
+    """Sorted, merged spans (such as organization names) that may contain cues."""
 
     def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
         merged: list[list[int]] = []
@@ -201,9 +206,9 @@ class _Spans:
         self._starts = [s for s, _ in merged]
         self._ends = [e for _, e in merged]
 
-    def overlaps(self, start: int, end: int) -> bool:
-        index = bisect_right(self._starts, end - 1) - 1
-        return index >= 0 and self._ends[index] > start
+    def contain(self, start: int, end: int) -> bool:
+        index = bisect_right(self._starts, start) - 1
+        return index >= 0 and self._ends[index] >= end
 
 
 @lru_cache(maxsize=4)
