@@ -233,6 +233,11 @@ def test_is_boilerplate(text: str, boilerplate: bool) -> None:
         ("By CAO YIN", "Cao Yin"),
         ("By ZHANG YI and HU YONGQI", "Zhang Yi and Hu Yongqi"),
         ("By He Dan and Wu Wencong", "He Dan and Wu Wencong"),
+        ("By CAO YIN in Beijing", "Cao Yin"),
+        (
+            "By ZHAO YANRONG in Shanghai and LI LEI in Beijing",
+            "Zhao Yanrong and Li Lei",
+        ),
         ("by O'NEIL SMITH-JONES", "O'Neil Smith-Jones"),
         ("By ", None),
         (None, None),
@@ -256,6 +261,15 @@ def test_normalize_author(byline: str | None, author: str | None) -> None:
 )
 def test_normalize_outlet(source: str | None, outlet: str | None) -> None:
     assert normalize_outlet(source) == outlet
+
+
+def test_leading_filename_is_stripped_from_a_paragraph() -> None:
+    html = (
+        "<div id='Content'><p>1678700495153043593.jpg Wang Huning attends the meeting.</p>"
+        "<p>He uploaded photo.jpg to the site.</p></div>"
+    )
+    page = cppcc.ArticlePage(html, "http://en.cppcc.gov.cn/2024-03/03/c_967532.htm")
+    assert page.body() == "Wang Huning attends the meeting.\nHe uploaded photo.jpg to the site."
 
 
 def test_clean_text_normalizes_every_space() -> None:

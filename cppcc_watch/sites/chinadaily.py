@@ -11,6 +11,7 @@ The by-line `span.info_l` reads "By AUTHOR | source | Updated: YYYY-MM-DD HH:MM"
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from urllib.parse import urlsplit, urlunsplit
 
 from parsel import Selector
@@ -22,6 +23,7 @@ from cppcc_watch.sites.common import (
     dedupe,
     first_text,
     iso_beijing,
+    links_containing,
     make_selector,
     meta_content,
     normalize_author,
@@ -166,6 +168,7 @@ class ArticlePage(BaseArticlePage):
             or strip_title_suffix(self.sel.xpath("//title/text()").get())
         )
 
+    @cached_property
     def _info_parts(self) -> list[str]:
         """The by-line split on "|": [author?, source?, "Updated: ..."]."""
         for found in self.sel.css("span.info_l, .info_l"):
@@ -178,7 +181,7 @@ class ArticlePage(BaseArticlePage):
 
     def published_at(self) -> str | None:
         """The "Updated: YYYY-MM-DD HH:MM" time in Beijing time, else the URL's date."""
-        for part in reversed(self._info_parts()):
+        for part in reversed(self._info_parts):
             stamp = iso_beijing(part)
             if stamp:
                 return stamp
@@ -186,14 +189,14 @@ class ArticlePage(BaseArticlePage):
 
     def author(self) -> str | None:
         """The by-line name without "By " (all-caps names title-cased); None when none is shown."""
-        for part in self._info_parts():
+        for part in self._info_parts:
             if re.match(r"^By\s", part, re.IGNORECASE):
                 return normalize_author(part)
         return None
 
     def source(self) -> str | None:
         """The source part of the by-line ("chinadaily.com.cn", "Xinhua"), as shown."""
-        for part in self._info_parts():
+        for part in self._info_parts:
             if re.match(r"^By\s", part, re.IGNORECASE) or iso_beijing(part) or "Updated" in part:
                 continue
             return part
@@ -217,7 +220,7 @@ class ArticlePage(BaseArticlePage):
         if not own:
             return []
         numbers = {page_number(self.url)}
-        for link in absolute_links(self.sel, self.url):
+        for link in links_containing(self.sel, self.url, own.group(3)):
             match = _article_match(link)
             if match and match.group(1, 2, 3) == own.group(1, 2, 3):
                 numbers.add(page_number(link))

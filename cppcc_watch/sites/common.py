@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
+from lxml import etree
 from parsel import Selector
 
 from cppcc_watch.items import Article, RawPage, content_hash
@@ -54,6 +55,9 @@ _BOILERPLATE_RES = [
         re.IGNORECASE,
     ),
 ]
+_LEADING_FILENAME_RE = re.compile(
+    r"^(?:[^\s/\\<>]{1,120}\.(?:jpe?g|png|gif|bmp|webp|tiff?)\s+)+", re.IGNORECASE
+)
 _DATE_RE = re.compile(
     r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?(?!\d)"
 )
@@ -73,6 +77,11 @@ def is_filename(text: str) -> bool:
 def is_caption(text: str) -> bool:
     """True when the whole text is a bracketed photo credit ("[Photo/Xinhua]", "[Photo by X]")."""
     return bool(_CAPTION_RE.match(clean_text(text)))
+
+
+def strip_leading_filename(text: str) -> str:
+    """A paragraph without an image filename leaked in front of it ("77.jpeg Wang Huning ...")."""
+    return _LEADING_FILENAME_RE.sub("", text)
 
 
 def split_caption(text: str) -> tuple[str, str | None]:
@@ -127,6 +136,12 @@ def absolute_links(sel: Selector, base_url: str) -> list[str]:
     return links
 
 
+def links_containing(sel: Selector, base_url: str, needle: str) -> list[str]:
+    """Absolute URLs of the page's links whose href contains `needle` (cheap pre-filter)."""
+    hrefs = [h for h in sel.xpath("//a/@href").getall() if needle in h]
+    return [strip_fragment(urljoin(base_url, clean_text(h))) for h in hrefs]
+
+
 def strip_fragment(url: str) -> str:
     """The URL without its #fragment."""
     return url.split("#", 1)[0]
@@ -137,10 +152,15 @@ def dedupe(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def node_text(sel: Selector) -> str:
+_TEXT_XPATH = etree.XPath(".//text()[not(ancestor::script) and not(ancestor::style)]")
+
+
+def node_text(sel: Selector | etree._Element) -> str:
     """The visible text of an element (script/style excluded), whitespace-normalized."""
-    parts = sel.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]").getall()
-    return clean_text(" ".join(parts))
+    root = sel.root if isinstance(sel, Selector) else sel
+    if not isinstance(root, etree._Element):
+        return clean_text(str(root))
+    return clean_text(" ".join(_TEXT_XPATH(root)))
 
 
 def meta_content(sel: Selector, name: str) -> str | None:
@@ -166,8 +186,8 @@ def noise_elements(sel: Selector, css: str = NOISE_CSS) -> set[object]:
     return {found.root for found in sel.css(css)}
 
 
-def _inside(block: Selector, elements: set[object]) -> bool:
-    return block.root in elements or any(a in elements for a in block.root.iterancestors())
+def _inside(el: etree._Element, elements: set[object]) -> bool:
+    return el in elements or any(a in elements for a in el.iterancestors())
 
 
 def largest_paragraph_block(sel: Selector) -> Selector | None:
@@ -183,8 +203,17 @@ def largest_paragraph_block(sel: Selector) -> Selector | None:
     return Selector(root=best, type="html")
 
 
-def _is_image_only(block: Selector) -> bool:
-    return bool(block.css("img")) and not node_text(block)
+def _is_image_only(el: etree._Element) -> bool:
+    return el.find(".//img") is not None and not node_text(el)
+
+
+def _has_ancestor(el: etree._Element, tags: tuple[str, ...], stop: etree._Element) -> bool:
+    for ancestor in el.iterancestors():
+        if ancestor is stop:
+            return False
+        if ancestor.tag in tags:
+            return True
+    return False
 
 
 def paragraphs_and_captions(
@@ -195,30 +224,33 @@ def paragraphs_and_captions(
     A figcaption, a bracket-only credit paragraph, and a credited paragraph that holds or follows an
     image are captions; a credit at the end of an ordinary paragraph is split off into the captions.
     """
-    if container is None:
+    if container is None or not isinstance(container.root, etree._Element):
         return [], []
+    root = container.root
     paragraphs: list[str] = []
     captions: list[str] = []
     after_image = False
     noise = noise_elements(container, noise_css)
-    blocks = container.xpath(".//*[self::p or self::figcaption or self::img or self::li]")
-    for block in blocks:
-        tag = block.root.tag
-        if _inside(block, noise):
+    blocks = [el for el in root.iter("p", "figcaption", "img", "li") if not _inside(el, noise)]
+    for el in blocks:
+        if el.tag == "img":
+            after_image = after_image or not _has_ancestor(el, ("p", "li", "figure"), root)
             continue
-        if tag == "img" or _is_image_only(block):
-            after_image = after_image or tag == "img" or _is_image_only(block)
+        if el.tag == "p" and _is_image_only(el):
+            after_image = True
             continue
-        if tag == "li" and block.xpath("ancestor::p|descendant::p|ancestor::figcaption"):
+        if el.tag == "li" and (
+            el.find(".//p") is not None or _has_ancestor(el, ("p", "figcaption"), root)
+        ):
             continue
-        if tag == "p" and block.xpath("ancestor::figcaption"):
+        if el.tag == "p" and _has_ancestor(el, ("figcaption",), root):
             continue
-        text = node_text(block)
+        text = strip_leading_filename(node_text(el))
         if is_boilerplate(text):
             continue
-        near_image = after_image or bool(block.css("img"))
+        near_image = after_image or el.find(".//img") is not None
         after_image = False
-        if tag == "figcaption" or is_caption(text):
+        if el.tag == "figcaption" or is_caption(text):
             captions.append(text)
             continue
         body, credit = split_caption(text)
@@ -231,12 +263,22 @@ def paragraphs_and_captions(
         else:
             paragraphs.append(body)
     if not paragraphs and not blocks:
-        paragraphs = [t for t in map(clean_text, _text_nodes(container)) if not is_boilerplate(t)]
+        paragraphs = [t for t in _loose_text(root, noise) if not is_boilerplate(t)]
     return paragraphs, captions
 
 
-def _text_nodes(sel: Selector) -> list[str]:
-    return sel.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]").getall()
+def _loose_text(root: etree._Element, noise: set[object]) -> list[str]:
+    """Text nodes of a container without paragraphs (text split by `<br>`), noise left out."""
+    texts = []
+    for text in _TEXT_XPATH(root):
+        owner = text.getparent()
+        if owner is not None and text.is_tail:
+            owner = owner.getparent()
+        if owner is not None and (owner in noise or any(a in noise for a in owner.iterancestors())):
+            continue
+        if clean_text(text):
+            texts.append(clean_text(text))
+    return texts
 
 
 def visible_text_nodes(sel: Selector) -> list[Selector]:
@@ -281,6 +323,9 @@ _OUTLETS = {
     "xinhua news agency": "Xinhua",
     "cppcc": "CPPCC",
 }
+_BYLINE_PLACE_RE = re.compile(
+    r"(?<=[A-Z]{2})\s+in\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*(?=\s+and\s|\s*,|\s*$)"
+)
 _LOWER_WORDS = {"and", "in", "of", "de", "van", "von"}
 
 
@@ -306,6 +351,7 @@ def normalize_author(byline: str | None) -> str | None:
     name = re.sub(r"^By\b\s*", "", name, flags=re.IGNORECASE).strip(" |,")
     if not name:
         return None
+    name = _BYLINE_PLACE_RE.sub("", name)  # "CAO YIN in Beijing" -> "CAO YIN"
     words = name.split(" ")
     names = [w for w in words if w.lower() not in _LOWER_WORDS]
     if names and all(w.upper() == w for w in names):

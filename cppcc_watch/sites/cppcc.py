@@ -12,6 +12,7 @@ When the date line names no source, the outlet is "CPPCC": the committee's own s
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from urllib.parse import urlsplit, urlunsplit
 
 from parsel import Selector
@@ -22,6 +23,7 @@ from cppcc_watch.sites.common import (
     dedupe,
     first_text,
     iso_beijing,
+    links_containing,
     make_selector,
     meta_content,
     normalize_outlet,
@@ -174,18 +176,19 @@ class ArticlePage(BaseArticlePage):
             or strip_title_suffix(self.sel.xpath("//title/text()").get())
         )
 
+    @cached_property
     def _date_line(self) -> re.Match[str] | None:
         line = updated_line(self.sel, DATE_LINE_CSS)
         return _DATE_LINE_RE.search(line) if line else None
 
     def published_at(self) -> str | None:
         """The "Updated:" date at midnight Beijing time (the site shows no time), else the URL's."""
-        match = self._date_line()
+        match = self._date_line
         return (iso_beijing(match.group(1)) if match else None) or url_date(self.url)
 
     def source(self) -> str | None:
         """The source named after the date ("chinadaily.com.cn", "Xinhua") as shown, or None."""
-        match = self._date_line()
+        match = self._date_line
         if not match:
             return None
         return match.group(2).strip(" |:-–—") or None
@@ -212,7 +215,7 @@ class ArticlePage(BaseArticlePage):
         if not own:
             return []
         numbers = {page_number(self.url)}
-        for link in absolute_links(self.sel, self.url):
+        for link in links_containing(self.sel, self.url, f"c_{own.group(3)}"):
             match = _article_match(link)
             if match and match.group(1, 2, 3) == own.group(1, 2, 3):
                 numbers.add(page_number(link))
