@@ -191,8 +191,8 @@ class Store:
         self.readonly = readonly
         self.label = describe(engine)
         self._conn: Connection | None = engine.connect()
-        self._entity_ids: dict[str, int] = {}
-        self._pending_ids: list[dict[str, int]] = []
+        self._entity_ids: dict[str, _KnownEntity] = {}
+        self._pending_entities: list[dict[str, _KnownEntity]] = []
         self._sql = _Statements(engine.dialect)
 
     @classmethod
@@ -273,30 +273,28 @@ class Store:
                 f"The database {self.label} is open read-only; it cannot be written."
             )
         conn = self.connection
-        outer = not self._pending_ids
-        pending: dict[str, int] = {}
-        self._pending_ids.append(pending)
+        outer = not self._pending_entities
+        pending: dict[str, _KnownEntity] = {}
+        self._pending_entities.append(pending)
         try:
             if outer:
                 conn.info[IMMEDIATE] = True
                 with conn.begin():
                     yield conn
             else:
-                with _savepoint(conn, f"cppcc_watch_{len(self._pending_ids)}"):
+                with _savepoint(conn, f"cppcc_watch_{len(self._pending_entities)}"):
                     yield conn
         finally:
-            self._pending_ids.pop()
+            self._pending_entities.pop()
             conn.info.pop(IMMEDIATE, None)
-        (self._pending_ids[-1] if self._pending_ids else self._entity_ids).update(pending)
+        (self._pending_entities[-1] if self._pending_entities else self._entity_ids).update(pending)
 
-    def _cached_entity_id(self, key: str) -> int | None:
-        """An entity id known to this Store, committed or pending in the open transaction."""
+    def _cached_entity(self, key: str) -> _KnownEntity | None:
+        """An entity this Store knows, committed or pending in the open transaction."""
         found = self._entity_ids.get(key)
         if found is None:
-            for pending in self._pending_ids:
-                found = pending.get(key)
-                if found is not None:
-                    break
+            for pending in self._pending_entities:
+                found = pending.get(key, found)
         return found
 
     # -- articles ----------------------------------------------------------------------------
@@ -570,23 +568,22 @@ class Store:
             self._sql.insert_spans.run_many(conn, spans)
 
     def _entity_id(self, conn: Connection, entity: Entity) -> int:
-        """The id of an entity's row, inserting it (or filling in its attributes) as needed."""
+        """The id of an entity's row, inserting it (or filling in new attributes) as needed."""
         if entity.kind not in ENTITY_KINDS:
             raise ValueError(f"unknown entity kind {entity.kind!r} ({entity.name!r})")
         key = entity_key(entity)
-        cached = self._cached_entity_id(key)
-        if cached is not None:
-            return cached
-        values: dict[str, Any] = {name: getattr(entity, name) for name in _ENTITY_ATTRIBUTES}
-        if entity.kind == "city":
+        attributes = _attributes(entity)
+        known = self._cached_entity(key)
+        if known is not None and _nothing_new(attributes, known.attributes):
+            return known.id
+        values = dict(zip(_ENTITY_ATTRIBUTES, attributes, strict=True))
+        if entity.kind == "city" and known is None:
             values["parent_id"] = (
                 self._province_id(conn, entity.province) if entity.province else None
             )
-        else:
-            values["province"] = None
-        entity_id = self._save_entity(conn, key, entity.kind, entity.name, values)
-        self._pending_ids[-1][key] = entity_id
-        return entity_id
+        saved = self._save_entity(conn, key, entity.kind, entity.name, values)
+        self._pending_entities[-1][key] = saved
+        return saved.id
 
     def _province_id(self, conn: Connection, name: str) -> int:
         """The id of a province by name, created bare when no article named it yet."""
@@ -595,12 +592,14 @@ class Store:
     @staticmethod
     def _save_entity(
         conn: Connection, key: str, kind: str, name: str, values: dict[str, Any]
-    ) -> int:
-        columns = [ENTITIES.c[column] for column in values]
+    ) -> _KnownEntity:
+        """Insert an entity, or fill in the attributes its row lacks or has different."""
+        columns = [ENTITIES.c[column] for column in (*_ENTITY_ATTRIBUTES, "parent_id")]
         row = conn.execute(select(ENTITIES.c.id, *columns).where(ENTITIES.c.key == key)).first()
         if row is None:
             result = conn.execute(insert(ENTITIES).values(key=key, kind=kind, name=name, **values))
-            return int(result.inserted_primary_key[0])
+            attributes = tuple(values[column] for column in _ENTITY_ATTRIBUTES)
+            return _KnownEntity(int(result.inserted_primary_key[0]), attributes)
         changed = {
             column: value
             for column, value in values.items()
@@ -608,7 +607,29 @@ class Store:
         }
         if changed:
             conn.execute(update(ENTITIES).where(ENTITIES.c.id == row.id).values(changed))
-        return int(row.id)
+        stored = {column: getattr(row, column) for column in _ENTITY_ATTRIBUTES} | changed
+        return _KnownEntity(int(row.id), tuple(stored[column] for column in _ENTITY_ATTRIBUTES))
+
+
+@dataclass(frozen=True)
+class _KnownEntity:
+    """An entity row's id and attributes as stored (see _ENTITY_ATTRIBUTES)."""
+
+    id: int
+    attributes: tuple[Any, ...]
+
+
+def _attributes(entity: Entity) -> tuple[Any, ...]:
+    """An entity's attributes in _ENTITY_ATTRIBUTES order (`province` is for cities only)."""
+    return tuple(
+        None if name == "province" and entity.kind != "city" else getattr(entity, name)
+        for name in _ENTITY_ATTRIBUTES
+    )
+
+
+def _nothing_new(attributes: tuple[Any, ...], stored: tuple[Any, ...]) -> bool:
+    """Whether every attribute an extraction gives is already stored."""
+    return all(new is None or new == old for new, old in zip(attributes, stored, strict=True))
 
 
 @contextmanager
