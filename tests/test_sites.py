@@ -286,3 +286,20 @@ def test_script_and_style_text_never_counts() -> None:
     assert page.published_at() == "2024-03-03T00:00:00+08:00"
     assert page.outlet() == "CPPCC"
     assert page.body() == "Body."
+
+
+@pytest.mark.parametrize(
+    ("date_html", "source"),
+    [
+        ('<div class="x"><em>Updated: 2024-02-28</em> <b>Xinhua</b></div>', "Xinhua"),
+        ('<div class="x">Updated: 2024-02-28 <b>chinadaily.com.cn</b></div>', "chinadaily.com.cn"),
+        ('<p class="x">Updated: 2024-02-28</p>', None),
+        ("<div><span>Updated: 2024-02-28</span><span>" + "long text " * 10 + "</span></div>", None),
+    ],
+)
+def test_cppcc_date_line_found_outside_known_containers(date_html: str, source: str | None) -> None:
+    html = f"<html><body><h1>T</h1>{date_html}<div id='Content'><p>Body.</p></div></body></html>"
+    page = cppcc.ArticlePage(html, "http://en.cppcc.gov.cn/2024-03/03/c_967532.htm")
+    assert page.published_at() == "2024-02-28T00:00:00+08:00"
+    assert page.source() == source
+    assert page.body() == "Body."

@@ -61,6 +61,7 @@ _LEADING_FILENAME_RE = re.compile(
 _DATE_RE = re.compile(
     r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?(?!\d)"
 )
+_UPDATED_RE = re.compile(r"Updated\s*[:：]\s*\d{4}-\d{1,2}-\d{1,2}", re.IGNORECASE)
 _URL_DATE_RE = re.compile(r"/(\d{4})-?(\d{2})/(\d{2})/")
 
 
@@ -153,6 +154,7 @@ def dedupe(items: Iterable[str]) -> list[str]:
 
 
 _TEXT_XPATH = etree.XPath(".//text()[not(ancestor::script) and not(ancestor::style)]")
+_BODY_TEXT_XPATH = etree.XPath("//body//text()[not(ancestor::script) and not(ancestor::style)]")
 
 
 def node_text(sel: Selector | etree._Element) -> str:
@@ -279,12 +281,6 @@ def _loose_text(root: etree._Element, noise: set[object]) -> list[str]:
         if clean_text(text):
             texts.append(clean_text(text))
     return texts
-
-
-def visible_text_nodes(sel: Selector) -> list[Selector]:
-    """Every non-blank text node of the page outside script/style, as selectors, in page order."""
-    nodes = sel.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]")
-    return [node for node in nodes if clean_text(node.get())]
 
 
 def merge_pages(articles: list[Article]) -> Article:
@@ -464,17 +460,19 @@ def updated_line(sel: Selector, css_list: Iterable[str]) -> str | None:
             text = node_text(found)
             if _UPDATED_RE.search(text):
                 return text
-    for node in visible_text_nodes(sel):
-        if not _UPDATED_RE.search(clean_text(node.get())):
+    if not isinstance(sel.root, etree._Element):
+        return None
+    for text in _BODY_TEXT_XPATH(sel.root):
+        if not _UPDATED_RE.search(text):
             continue
-        best = clean_text(node.get())
-        for ancestor in node.xpath("ancestor::*[position() <= 3]")[::-1]:
-            text = node_text(ancestor)
-            if len(text) > 160:
+        best = clean_text(text)
+        owner = text.getparent()
+        if owner is not None and text.is_tail:
+            owner = owner.getparent()
+        for _ in range(3):
+            if owner is None or owner.tag == "body" or len(node_text(owner)) > 160:
                 break
-            best = text
+            best = node_text(owner)
+            owner = owner.getparent()
         return best
     return None
-
-
-_UPDATED_RE = re.compile(r"Updated\s*[:：]\s*\d{4}-\d{1,2}-\d{1,2}", re.IGNORECASE)

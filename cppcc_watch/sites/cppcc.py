@@ -36,6 +36,7 @@ from cppcc_watch.sites.common import (
 NAME = "cppcc"
 ALLOWED_DOMAINS = ["en.cppcc.gov.cn", "regional.chinadaily.com.cn", "subsites.chinadaily.com.cn"]
 CANONICAL_HOST = "en.cppcc.gov.cn"
+MAX_SOURCE_LENGTH = 60
 
 # Host -> path prefix under which the CPPCC site lives on that host.
 _PREFIXES = {
@@ -191,7 +192,9 @@ class ArticlePage(BaseArticlePage):
         match = self._date_line
         if not match:
             return None
-        return match.group(2).strip(" |:-–—") or None
+        source = match.group(2).strip(" |:-–—")
+        # A long tail is page text that followed the date, not a source name.
+        return source if 0 < len(source) <= MAX_SOURCE_LENGTH else None
 
     def outlet(self) -> str | None:
         """Who wrote it: "China Daily", "Xinhua"... and "CPPCC" when the page names no source."""
