@@ -215,6 +215,7 @@ def test_split_caption(text: str, body: str, credit: str | None) -> None:
         ("Editor: Wang Qian", True),
         ("[Editor: Li Yan]", True),
         ("Related Stories", True),
+        ("Related:", True),
         ("\u00a0\u3000 ", True),
         ("Share prices rose on Monday.", False),
         ("The Copyright Law was amended in 2020.", False),

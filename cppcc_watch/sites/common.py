@@ -47,7 +47,7 @@ _BOILERPLATE_RES = [
     re.compile(r"^[\[(]?\s*(?:Editor|Editors|Edited by)\s*[:：]", re.IGNORECASE),
     re.compile(r"^Share\s*(?:-|:|$)", re.IGNORECASE),
     re.compile(
-        r"^(?:Related (?:Stories|News|Articles)|Read more|Most (?:Viewed|Popular))\b:?$", re.I
+        r"^(?:Related(?: Stories| News| Articles)?|Read more|Most (?:Viewed|Popular))\b:?$", re.I
     ),
     # A pager: "< 1 ... 5 6 7 >", "Prev Next 1 2 3", "Next Page".
     re.compile(
@@ -209,6 +209,12 @@ def _is_image_only(el: etree._Element) -> bool:
     return el.find(".//img") is not None and not node_text(el)
 
 
+def _is_link_only(el: etree._Element, text: str) -> bool:
+    """A list item or paragraph that is one link: a related-story entry, not article text."""
+    links = el.findall(".//a")
+    return len(links) == 1 and links[0].get("href") is not None and node_text(links[0]) == text
+
+
 def _has_ancestor(el: etree._Element, tags: tuple[str, ...], stop: etree._Element) -> bool:
     for ancestor in el.iterancestors():
         if ancestor is stop:
@@ -248,7 +254,7 @@ def paragraphs_and_captions(
         if el.tag == "p" and _has_ancestor(el, ("figcaption",), root):
             continue
         text = strip_leading_filename(node_text(el))
-        if is_boilerplate(text):
+        if is_boilerplate(text) or _is_link_only(el, text):
             continue
         near_image = after_image or el.find(".//img") is not None
         after_image = False
