@@ -130,17 +130,23 @@ def test_the_same_content_again_is_unchanged_and_writes_nothing(
     store: Store, db_path: Path
 ) -> None:
     first = store.upsert_article(make_article(fetched_at="2026-11-28T01:00:00+00:00"))
-    changes_before = rows(db_path, "PRAGMA data_version")
-    again = make_article(fetched_at="2026-11-28T05:00:00+00:00")
-    again.pages = [RawPage(url=again.url, html="<html>different markup, same text</html>")]
-    result = store.upsert_article(again)
-    assert result == type(result)("unchanged", first.article_id)
-    assert rows(db_path, "SELECT fetched_at, version FROM articles") == [
+    watcher = sqlite3.connect(db_path)  # data_version changes when another connection writes
+    try:
+        before = watcher.execute("PRAGMA data_version").fetchone()
+        again = make_article(fetched_at="2026-11-28T05:00:00+00:00", entities=sample_entities())
+        again.pages = [RawPage(url=again.url, html="<html>different markup, same text</html>")]
+        result = store.upsert_article(again)
+        assert watcher.execute("PRAGMA data_version").fetchone() == before
+        store.upsert_article(make_article(2))
+        assert watcher.execute("PRAGMA data_version").fetchone() != before  # the probe works
+    finally:
+        watcher.close()
+    assert (result.status, result.article_id) == ("unchanged", first.article_id)
+    assert rows(db_path, "SELECT fetched_at, version FROM articles WHERE id = 1") == [
         ("2026-11-28T01:00:00+00:00", 1)
     ]
     assert store.raw_pages(first.article_id)[0].html.startswith("<html><p>")
-    assert rows(db_path, "SELECT count(*) FROM article_versions") == [(0,)]
-    assert changes_before  # the file was readable; no version rows, no new pages: nothing written
+    assert rows(db_path, "SELECT count(*) FROM mentions") == [(0,)]
 
 
 def test_a_changed_article_is_updated_and_its_history_kept(store: Store, db_path: Path) -> None:

@@ -5,6 +5,10 @@ API, the CLI a thin shell). A `Store` keeps one connection; every write is one t
 takes SQLite's write lock at once (BEGIN IMMEDIATE), so an article is never stored without its
 pages and mentions, and two writers wait for each other instead of failing. Reads run in short
 transactions so that no snapshot is held between calls.
+
+Writing many articles, `with store.transaction(): ...` groups them into one commit (each upsert
+inside still all-or-nothing, through a savepoint): on SQLite a commit, not the SQL, is the
+main cost of an upsert. Hold such a transaction briefly: it keeps other writers waiting.
 """
 
 from __future__ import annotations
@@ -17,9 +21,19 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    Engine,
+    Table,
+    bindparam,
+    delete,
+    insert,
+    select,
+    update,
+)
 
 from cppcc_watch.errors import DatabaseError
 from cppcc_watch.extract.types import Entity, Extraction
@@ -41,14 +55,14 @@ from cppcc_watch.store.models import (
     Reject,
 )
 
-ARTICLES = ArticleRow.__table__
-VERSIONS = ArticleVersion.__table__
-PAGES = RawPageRow.__table__
-ENTITIES = EntityRow.__table__
-MENTIONS = MentionRow.__table__
-SPANS = MentionSpan.__table__
-RUNS = CrawlRun.__table__
-REJECTS = Reject.__table__
+ARTICLES = cast(Table, ArticleRow.__table__)
+VERSIONS = cast(Table, ArticleVersion.__table__)
+PAGES = cast(Table, RawPageRow.__table__)
+ENTITIES = cast(Table, EntityRow.__table__)
+MENTIONS = cast(Table, MentionRow.__table__)
+SPANS = cast(Table, MentionSpan.__table__)
+RUNS = cast(Table, CrawlRun.__table__)
+REJECTS = cast(Table, Reject.__table__)
 
 #: Rows per `IN (...)` query: below SQLite's oldest limit of 999 bound variables.
 IN_CHUNK = 500
@@ -115,7 +129,7 @@ class _Statements:
     """The upsert's statements, prepared for one dialect."""
 
     def __init__(self, dialect: Any) -> None:
-        by_article = bindparam("article_id")
+        by_article: Any = bindparam("article_id")
         self.find_article = _Prepared(
             select(
                 ARTICLES.c.id,
@@ -433,7 +447,7 @@ class Store:
                     ),
                 )
             )
-            return int(result.inserted_primary_key[0])
+            return _new_id(result)
 
     def finish_run(
         self, run_id: int, *, status: str, reason: str | None, counts: dict[str, int]
@@ -599,7 +613,7 @@ class Store:
         if row is None:
             result = conn.execute(insert(ENTITIES).values(key=key, kind=kind, name=name, **values))
             attributes = tuple(values[column] for column in _ENTITY_ATTRIBUTES)
-            return _KnownEntity(int(result.inserted_primary_key[0]), attributes)
+            return _KnownEntity(_new_id(result), attributes)
         changed = {
             column: value
             for column, value in values.items()
@@ -630,6 +644,14 @@ def _attributes(entity: Entity) -> tuple[Any, ...]:
 def _nothing_new(attributes: tuple[Any, ...], stored: tuple[Any, ...]) -> bool:
     """Whether every attribute an extraction gives is already stored."""
     return all(new is None or new == old for new, old in zip(attributes, stored, strict=True))
+
+
+def _new_id(result: CursorResult[Any]) -> int:
+    """The primary key of the row an INSERT just added."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise DatabaseError("The database did not report the id of a new row.")
+    return int(key[0])
 
 
 @contextmanager
