@@ -10,7 +10,10 @@ import pytest
 from sqlalchemy import inspect
 
 from cppcc_watch.errors import DatabaseError, SchemaTooNew
+from cppcc_watch.extract.types import Entity, Extraction, Mention
+from cppcc_watch.items import Article
 from cppcc_watch.store import MIGRATIONS, SCHEMA_VERSION, Store, migrations, open_engine, upgrade
+from cppcc_watch.store.metadata import QUERIES, TABLES, datasette_metadata
 from cppcc_watch.store.models import Base
 
 FTS_TABLES = {"articles_fts"}
@@ -186,3 +189,49 @@ def test_a_readonly_engine_refuses_writes(db_url: str, db_path: Path) -> None:
             conn.exec_driver_sql("CREATE TABLE scratch (x)")
     engine.dispose()
     assert digest(db_path) == before
+
+
+def test_every_table_view_and_column_is_described(db_url: str) -> None:
+    engine = open_engine(db_url)
+    upgrade(engine)
+    inspector = inspect(engine)
+    names = [
+        name
+        for name in [*inspector.get_table_names(), *inspector.get_view_names()]
+        if not name.startswith("articles_fts")
+    ]
+    described = {name: {column["name"] for column in inspector.get_columns(name)} for name in names}
+    engine.dispose()
+    assert set(described) == set(TABLES)
+    for name, columns in described.items():
+        assert set(TABLES[name][1]) == columns, name
+        assert all(TABLES[name][1].values()) and TABLES[name][0], name
+    meta = datasette_metadata("cppcc_watch")["databases"]["cppcc_watch"]
+    assert meta["tables"]["articles"]["fts_table"] == "articles_fts"
+
+
+def test_canned_queries_run(store: Store, db_path: Path) -> None:
+    body = "Grain output rose in Henan."
+    henan = Entity("province", "Henan", [Mention(21, 26, "Henan", body)], focus=True)
+    grain = Entity("theme", "food_security", [Mention(0, 5, "Grain", body)])
+    for n in range(2):
+        store.upsert_article(
+            Article(
+                url=f"http://x/{n}",
+                source="cppcc",
+                title=f"Harvest {n}",
+                published_at=f"2026-0{n + 1}-01T00:00:00+08:00",
+                body=body,
+                entities=Extraction(provinces=[henan], themes=[grain]),
+            )
+        )
+    store.finish_run(store.start_run("cppcc"), status="ok", reason=None, counts={"new": 2})
+    params = {"q": "grain", "name": "Henan", "kind": "province"}
+    results = {}
+    with sqlite3.connect(db_path) as conn:
+        for name, query in QUERIES.items():
+            results[name] = conn.execute(query["sql"], params).fetchall()
+    assert all(results.values()), [name for name, found in results.items() if not found]
+    assert results["monthly_trend"] == [("2026-01", 1), ("2026-02", 1)]
+    assert results["top_entities"][0][:1] + results["top_entities"][0][3:] == ("Henan", 2, 2, 2)
+    assert results["cooccurring"] == [("theme", "food_security", 2)]

@@ -224,9 +224,41 @@ def _0002_articles_fts(conn: Connection) -> None:
         conn.exec_driver_sql(statement)
 
 
+_VIEWS = (
+    """CREATE VIEW article_entities AS
+    SELECT m.article_id, a.url, a.title, a.source, a.section, a.published_at,
+        m.entity_id, e.kind, e.name, e.acronym, e.province, m.count, m.focus
+    FROM mentions m
+    JOIN articles a ON a.id = m.article_id
+    JOIN entities e ON e.id = m.entity_id""",
+    """CREATE VIEW entity_stats AS
+    SELECT e.id AS entity_id, e.kind, e.name, e.acronym, e.province, e.code,
+        e.latitude, e.longitude,
+        count(m.article_id) AS articles,
+        coalesce(sum(m.count), 0) AS mentions,
+        coalesce(sum(CASE WHEN m.focus THEN 1 ELSE 0 END), 0) AS focus_articles
+    FROM entities e
+    LEFT JOIN mentions m ON m.entity_id = e.id
+    GROUP BY e.id, e.kind, e.name, e.acronym, e.province, e.code, e.latitude, e.longitude""",
+    """CREATE VIEW mention_evidence AS
+    SELECT s.article_id, a.url, a.title, s.entity_id, e.kind, e.name,
+        s.field, s.start, s."end", s.text, s.snippet
+    FROM mention_spans s
+    JOIN articles a ON a.id = s.article_id
+    JOIN entities e ON e.id = s.entity_id""",
+)
+
+
+def _0003_views(conn: Connection) -> None:
+    """Views for the common joins: article_entities, entity_stats, mention_evidence."""
+    for statement in _VIEWS:
+        conn.exec_driver_sql(statement)
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial_schema", _0001_initial_schema),
     ("0002_articles_fts", _0002_articles_fts),
+    ("0003_views", _0003_views),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
