@@ -92,6 +92,13 @@ def test_upgrade_from_an_older_schema_keeps_data_and_indexes_it(
             " first_seen_at) VALUES ('http://x/1', 'cppcc', 'Grain output', 'Harvest in Henan',"
             " '2026-01-01T00:00:00+00:00', 'h', '2026-01-01T00:00:00+00:00')"
         )
+        conn.execute("UPDATE articles SET published_at = '2026-01-01T08:00:00+08:00'")
+        conn.execute(
+            "INSERT INTO entities (key, kind, name) VALUES ('province:Henan', 'province', 'Henan')"
+        )
+        conn.execute(
+            "INSERT INTO mentions (article_id, entity_id, count, focus) VALUES (1, 1, 1, 1)"
+        )
     with pytest.raises(DatabaseError, match="run any write command"):
         Store.open(db_url, readonly=True)
     Store.open(db_url).close()
@@ -99,6 +106,8 @@ def test_upgrade_from_an_older_schema_keeps_data_and_indexes_it(
     with sqlite3.connect(db_path) as conn:
         found = conn.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'henan'")
         assert found.fetchall() == [(1,)]
+        mentions = conn.execute("SELECT entity_id, published_at FROM mentions").fetchall()
+        assert mentions == [(1, "2026-01-01T08:00:00+08:00")]
 
 
 def test_a_database_from_a_newer_release_is_refused_and_left_alone(

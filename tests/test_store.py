@@ -270,6 +270,27 @@ def test_entities_mentions_and_spans_are_stored(store: Store, db_path: Path) -> 
         assert text in snippet
 
 
+def test_mentions_carry_their_articles_publication_time(store: Store, db_path: Path) -> None:
+    article_id = store.upsert_article(make_article(entities=sample_entities())).article_id
+    assert rows(db_path, "SELECT DISTINCT published_at FROM mentions") == [
+        ("2026-11-28T09:30:00+08:00",)
+    ]
+    store.upsert_article(
+        make_article(
+            body=BODY + " More.",
+            published_at="2026-11-29T10:00:00+08:00",
+            entities=sample_entities(),
+        )
+    )
+    assert rows(db_path, "SELECT DISTINCT published_at FROM mentions") == [
+        ("2026-11-29T10:00:00+08:00",)
+    ]
+    store.replace_entities(article_id, sample_entities())
+    assert rows(db_path, "SELECT count(*), min(published_at) FROM mentions") == [
+        (4, "2026-11-29T10:00:00+08:00")
+    ]
+
+
 def test_a_city_links_its_province_even_when_the_province_is_not_mentioned(
     store: Store, db_path: Path
 ) -> None:

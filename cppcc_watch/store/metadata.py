@@ -81,6 +81,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "entity_id": "The entity (entities.id).",
             "count": "Number of mentions in title and body.",
             "focus": "1 when the place is what the article is about (title, lead, most named).",
+            "published_at": "Copy of the article's published_at, for fast per-entity timelines.",
         },
     ),
     "mention_spans": (

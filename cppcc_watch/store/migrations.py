@@ -255,10 +255,26 @@ def _0003_views(conn: Connection) -> None:
         conn.exec_driver_sql(statement)
 
 
+def _0004_mentions_published_at(conn: Connection) -> None:
+    """A copy of the article's publication time on each mention, indexed with the entity."""
+    conn.exec_driver_sql("ALTER TABLE mentions ADD COLUMN published_at TEXT")
+    conn.exec_driver_sql(
+        "UPDATE mentions SET published_at ="
+        " (SELECT published_at FROM articles WHERE articles.id = mentions.article_id)"
+    )
+    conn.exec_driver_sql("DROP INDEX ix_mentions_entity")
+    conn.exec_driver_sql(
+        "CREATE INDEX ix_mentions_entity_published"
+        " ON mentions (entity_id, published_at, article_id)"
+    )
+    conn.exec_driver_sql("CREATE INDEX ix_mentions_published ON mentions (published_at, entity_id)")
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial_schema", _0001_initial_schema),
     ("0002_articles_fts", _0002_articles_fts),
     ("0003_views", _0003_views),
+    ("0004_mentions_published_at", _0004_mentions_published_at),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -139,7 +139,10 @@ class MentionRow(Base):
     """That an article mentions an entity: how often, and whether it is the article's focus."""
 
     __tablename__ = "mentions"
-    __table_args__ = (Index("ix_mentions_entity", "entity_id", "article_id"),)
+    __table_args__ = (
+        Index("ix_mentions_entity_published", "entity_id", "published_at", "article_id"),
+        Index("ix_mentions_published", "published_at", "entity_id"),
+    )
 
     article_id: Mapped[int] = mapped_column(
         ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
@@ -149,6 +152,9 @@ class MentionRow(Base):
     )
     count: Mapped[int] = mapped_column(Integer)
     focus: Mapped[bool] = mapped_column(Boolean, server_default="0")
+    # A copy of articles.published_at, so that per-entity timelines and "newest articles about X"
+    # are one index range scan; the Store rewrites it whenever it writes the article's mentions.
+    published_at: Mapped[str | None] = mapped_column(Text)
 
 
 class MentionSpan(Base):

@@ -34,11 +34,12 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import SQLAlchemyError
 
 from cppcc_watch.errors import DatabaseError
 from cppcc_watch.extract.types import Entity, Extraction
 from cppcc_watch.items import Article, RawPage, content_hash
-from cppcc_watch.store.engine import IMMEDIATE, describe, open_engine
+from cppcc_watch.store.engine import IMMEDIATE, describe, is_sqlite, open_engine
 from cppcc_watch.store.migrations import SCHEMA_VERSION, pending_migrations, upgrade
 from cppcc_watch.store.models import (
     ENTITY_KINDS,
@@ -93,7 +94,7 @@ _VERSION_COLUMNS = (
     "replaced_at",
 )
 _PAGE_COLUMNS = ("article_id", "url", "page_number", "html_gz", "fetched_at")
-_MENTION_COLUMNS = ("article_id", "entity_id", "count", "focus")
+_MENTION_COLUMNS = ("article_id", "entity_id", "published_at", "count", "focus")
 _SPAN_COLUMNS = ("article_id", "entity_id", "field", "start", "end", "text", "snippet")
 
 
@@ -234,11 +235,28 @@ class Store:
             raise
 
     def close(self) -> None:
-        """Release the connection and the engine; the Store cannot be used afterwards."""
+        """Release the connection and the engine; the Store cannot be used afterwards.
+
+        A writer first lets SQLite refresh its query-planner statistics (`PRAGMA optimize`,
+        bounded by `analysis_limit`, so it stays quick on a big database).
+        """
         if self._conn is not None:
+            if not self.readonly and is_sqlite(self.engine):
+                self._optimize(self._conn)
             self._conn.close()
             self._conn = None
         self.engine.dispose()
+
+    @staticmethod
+    def _optimize(conn: Connection) -> None:
+        try:
+            if conn.in_transaction():
+                conn.rollback()
+            conn.exec_driver_sql("PRAGMA analysis_limit = 1000")
+            conn.exec_driver_sql("PRAGMA optimize")
+            conn.commit()
+        except (SQLAlchemyError, DatabaseError):
+            conn.rollback()  # statistics are an optimisation; never fail a close for them
 
     def __enter__(self) -> Store:
         return self
@@ -356,17 +374,19 @@ class Store:
                 status = "updated"
             self._insert_pages(conn, article_id, article.pages, fetched_at)
             if article.entities is not None:
-                self._insert_mentions(conn, article_id, article.entities)
+                self._insert_mentions(conn, article_id, article.published_at, article.entities)
         return UpsertResult(status, article_id)
 
     def replace_entities(self, article_id: int, extraction: Extraction) -> None:
         """Replace an article's mentions and spans with a new extraction (for reprocess)."""
         with self._write() as conn:
-            exists = conn.execute(select(ARTICLES.c.id).where(ARTICLES.c.id == article_id)).first()
-            if exists is None:
+            row = conn.execute(
+                select(ARTICLES.c.published_at).where(ARTICLES.c.id == article_id)
+            ).first()
+            if row is None:
                 raise DatabaseError(f"No article with id {article_id} in {self.label}.")
             self._delete_mentions(conn, article_id)
-            self._insert_mentions(conn, article_id, extraction)
+            self._insert_mentions(conn, article_id, row.published_at, extraction)
 
     def known_urls(self, urls: Iterable[str]) -> set[str]:
         """Which of these canonical URLs are stored already."""
@@ -553,14 +573,26 @@ class Store:
         self._sql.delete_spans.run(conn, {"article_id": article_id})
         self._sql.delete_mentions.run(conn, {"article_id": article_id})
 
-    def _insert_mentions(self, conn: Connection, article_id: int, extraction: Extraction) -> None:
+    def _insert_mentions(
+        self,
+        conn: Connection,
+        article_id: int,
+        published_at: str | None,
+        extraction: Extraction,
+    ) -> None:
         mentions: dict[int, dict[str, Any]] = {}
         spans: list[dict[str, Any]] = []
         for entity in extraction.all():
             entity_id = self._entity_id(conn, entity)
             row = mentions.setdefault(
                 entity_id,
-                {"article_id": article_id, "entity_id": entity_id, "count": 0, "focus": False},
+                {
+                    "article_id": article_id,
+                    "entity_id": entity_id,
+                    "published_at": published_at,
+                    "count": 0,
+                    "focus": False,
+                },
             )
             row["count"] += entity.count
             row["focus"] = row["focus"] or bool(entity.focus)
