@@ -16,6 +16,7 @@ from cppcc_watch.errors import DatabaseError
 from cppcc_watch.extract.types import Entity, Extraction, Mention
 from cppcc_watch.items import Article, RawPage, content_hash
 from cppcc_watch.store import Store
+from cppcc_watch.store import engine as engine_module
 
 BODY = "Members met in Chengdu, Sichuan province.\nThe CPPCC discussed grain security."
 
@@ -452,6 +453,22 @@ def test_two_stores_on_one_file_take_turns(db_url: str, db_path: Path) -> None:
         first.close()
         second.close()
     assert rows(db_path, "SELECT count(*) FROM entities") == [(4,)]
+
+
+def test_a_database_locked_too_long_is_a_clear_error(
+    db_url: str, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engine_module, "BUSY_TIMEOUT_MS", 50)
+    with Store.open(db_url) as store:
+        other = sqlite3.connect(db_path, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            with pytest.raises(DatabaseError, match=r"locked by another writer .* 0.05 s"):
+                store.upsert_article(make_article())
+            other.execute("ROLLBACK")
+        finally:
+            other.close()
+        assert store.upsert_article(make_article()).status == "new"
 
 
 # -- read-only -------------------------------------------------------------------------------

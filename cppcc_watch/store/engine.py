@@ -121,6 +121,13 @@ def sqlite_error(error: BaseException, label: str) -> DatabaseError | None:
         return DatabaseError(f"The file {label} is not a SQLite database.")
     if "readonly" in message or "read-only" in message or "query_only" in message:
         return DatabaseError(f"The database {label} is read-only; it cannot be written.")
+    if "database is locked" in message or "database table is locked" in message:
+        return DatabaseError(
+            f"The database {label} is locked by another writer (gave up after waiting "
+            f"{BUSY_TIMEOUT_MS / 1000:g} s)."
+        )
+    if "database or disk is full" in message:
+        return DatabaseError(f"The database {label} cannot grow: the disk is full.")
     if "unable to open database file" in message:
         return DatabaseError(f"The database {label} cannot be opened (missing or not accessible).")
     if "disk i/o error" in message or "database disk image is malformed" in message:
