@@ -193,6 +193,36 @@ def extract(file: str) -> None:
     click.echo(json.dumps(extract_entities(text).to_json(), ensure_ascii=False, indent=2))
 
 
+@cli.command()
+@click.option("--batch-size", type=click.IntRange(min=1), default=500, show_default=True,
+              help="Articles read per batch.")
+@click.pass_obj
+def reprocess(obj: dict[str, Any], batch_size: int) -> None:
+    """Re-run entity extraction over every stored article (after the gazetteer or cues change).
+
+    Each article's entities are replaced in one transaction, so an interrupted run loses nothing:
+    run it again to finish. Example: cppcc-watch reprocess
+    """
+    from cppcc_watch.extract import extract_entities
+    from cppcc_watch.store.repository import Store
+
+    show_progress = sys.stderr.isatty()
+    done = 0
+    store = Store.open(obj["db"])
+    try:
+        for article_id, article in store.iter_articles(batch_size=batch_size):
+            extraction = extract_entities(article.body or "", title=article.title or "")
+            store.replace_entities(article_id, extraction)
+            done += 1
+            if show_progress and done % 100 == 0:
+                click.echo(f"\rreprocessed {done} articles", nl=False, err=True)
+    finally:
+        store.close()
+    if show_progress:
+        click.echo("\r\033[K", nl=False, err=True)
+    click.echo(f"reprocessed {done} articles")
+
+
 RUN_COLUMNS = ("id", "spider", "started_at", "finished_at", "status", "listing_pages",
                "article_pages", "new", "updated", "unchanged", "rejected", "failed_requests",
                "reason")

@@ -52,7 +52,7 @@ def run_crawl(names: list[str], settings: Settings) -> list[SpiderRun]:
     unknown = [n for n in names if n not in known]
     if unknown:
         raise BadInput(f"unknown spider {unknown[0]!r}; known spiders: {', '.join(known)}")
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     crawlers = [process.create_crawler(name) for name in (names or known)]
     for crawler in crawlers:
         process.crawl(crawler)
