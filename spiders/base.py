@@ -16,9 +16,18 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import (
+    ConnectionLost,
     ConnectionRefusedError,
     DNSLookupError,
     TCPTimedOutError,
@@ -54,15 +63,19 @@ def section_name(url: str) -> str:
 
 def describe_failure(failure: Failure) -> str:
     """One short human reason for a failed request."""
+    host = urlsplit(failure.request.url).hostname if hasattr(failure, "request") else None
     if failure.check(HttpError):
         return f"HTTP {failure.value.response.status}"
-    if failure.check(DNSLookupError):
-        host = urlsplit(failure.request.url).hostname if hasattr(failure, "request") else ""
-        return f"DNS lookup failed for {host}".strip()
-    if failure.check(TimeoutError, TCPTimedOutError):
-        return "timed out"
-    if failure.check(ConnectionRefusedError):
-        return "connection refused"
+    if failure.check(CannotResolveHostError, DNSLookupError):
+        return f"cannot reach {host}: DNS lookup failed"
+    if failure.check(DownloadTimeoutError, TimeoutError, TCPTimedOutError):
+        return f"cannot reach {host}: timed out"
+    if failure.check(DownloadConnectionRefusedError, ConnectionRefusedError):
+        return f"cannot reach {host}: connection refused"
+    if failure.check(ResponseDataLossError, ConnectionLost, DownloadFailedError):
+        return f"download from {host} broke off"
+    if failure.check(IgnoreRequest):
+        return str(failure.value) or "request ignored"
     message = failure.getErrorMessage().strip().splitlines()
     return f"{failure.type.__name__}: {message[0] if message else ''}".rstrip(": ")
 
