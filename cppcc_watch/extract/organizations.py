@@ -84,11 +84,11 @@ INNER_CONNECTORS = frozenset({"of", "for", "on", "and", "the", "&"})
 RIGHT_CONNECTORS = ("of", "for", "on", "and")
 
 _WORD = r"[A-Z][\w'’&-]*"
-_HEAD_RE = re.compile(r"\b(?:" + "|".join(sorted(ORG_WORDS, key=len, reverse=True)) + r")\b")
 _RIGHT_RE = re.compile(
     r"(?:[ ](?:of|for|on|and)(?:[ ]the)?(?:[ ](?:" + _WORD + r"))+)+",
 )
 _CAP_WORD_RE = re.compile(r"^[A-Z][\w'’&-]*$")
+_MODIFIES_NEXT_RE = re.compile(r" [A-Z][^A-Z\s]")
 _DOC_PREFIX_RE = re.compile(
     r"\b(?:" + "|".join(sorted(NON_ORG_WORDS)) + r") (?:of|by|from) (?:the )?$"
 )
@@ -130,12 +130,14 @@ class OrganizationMatcher:
 
     def find(self, text: str) -> list[OrgHit]:
         """Every organization mention in `text` (title + "\\n" + body), in order, no overlaps."""
-        registry = list(self._registry_hits(text))
+        registry, heads = self._scan(text)
         definitions = list(self._acronym_definitions(text))
-        discovered = [*self._discovered_hits(text), *(hit for hit, _ in definitions)]
-        hits = _select(registry, discovered)
-        hits.extend(self._defined_acronym_hits(text, definitions, hits))
-        hits = _apply_definitions(hits, definitions)
+        discovered = [*self._discovered_hits(text, heads, registry), *definitions]
+        occupied = bytearray(len(text) + 1)
+        hits = _select(registry, discovered, occupied)
+        defined = _first_definitions(definitions)
+        hits.extend(_defined_acronym_hits(text, defined, occupied))
+        hits = _apply_definitions(hits, defined)
         hits.sort(key=lambda h: h.start)
         return _merge_forms(_drop_parenthesized_repeats(text, hits))
 
@@ -164,13 +166,23 @@ class OrganizationMatcher:
             for variant in _case_variants(form):
                 self._by_form.setdefault(variant, index)
 
-    def _registry_hits(self, text: str) -> Iterator[OrgHit]:
-        for last, (length, index) in self._automaton.iter(text):
+    def _scan(self, text: str) -> tuple[list[OrgHit], list[tuple[int, int]]]:
+        """One automaton pass: registry hits, and the organization words (for discovery)."""
+        registry: list[OrgHit] = []
+        heads: list[tuple[int, int]] = []
+        orgs = self._orgs
+        size = len(text)
+        for last, (length, index, is_head) in self._automaton.iter(text):
             start = last - length + 1
             end = last + 1
-            if _is_word_bounded(text, start, end):
-                org = self._orgs[index]
-                yield OrgHit(start, end, text[start:end], org.name, org.acronym)
+            if (start and text[start - 1].isalnum()) or (end < size and text[end].isalnum()):
+                continue
+            if index >= 0:
+                org = orgs[index]
+                registry.append(OrgHit(start, end, text[start:end], org.name, org.acronym))
+            if is_head:
+                heads.append((start, end))
+        return registry, heads
 
     def _canonical(self, name: str) -> _Org | None:
         index = self._by_form.get(name)
@@ -178,10 +190,20 @@ class OrganizationMatcher:
 
     # -- discovery ------------------------------------------------------------------------------
 
-    def _discovered_hits(self, text: str) -> Iterator[OrgHit]:
-        skip_until = _title_case_title_end(text)
-        for match in _HEAD_RE.finditer(text, skip_until):
-            phrase = _phrase_around(text, match.start(), match.end())
+    def _discovered_hits(
+        self, text: str, heads: list[tuple[int, int]], registry: list[OrgHit]
+    ) -> Iterator[OrgHit]:
+        """Capitalized names around organization words, except words inside a registry name."""
+        if not heads:
+            return
+        skip_until = _title_case_title_end(text) if heads[0][0] < text.find("\n") else 0
+        covered = bytearray(len(text) + 1)
+        for hit in registry:
+            covered[hit.start : hit.end] = b"\x01" * (hit.end - hit.start)
+        for head_start, head_end in heads:
+            if head_start < skip_until or covered[head_start]:
+                continue
+            phrase = _phrase_around(text, head_start, head_end)
             if phrase is None:
                 continue
             for start, end in _split_on_and(text, *self._cut_known_prefix(text, *phrase)):
@@ -225,8 +247,8 @@ class OrganizationMatcher:
             return _Org(f"{match.group(1)} of the {parent}", None)
         return None
 
-    def _acronym_definitions(self, text: str) -> Iterator[tuple[OrgHit, str]]:
-        """ "Full Name (ACR)": the long form as a hit (named and with acronym ACR), and ACR."""
+    def _acronym_definitions(self, text: str) -> Iterator[OrgHit]:
+        """ "Full Name (ACR)": the long form as a hit, named and with acronym ACR."""
         for match in _ACRONYM_DEF_RE.finditer(text):
             acronym = match.group(1)
             span = _long_form(text, match.start(), acronym)
@@ -239,21 +261,7 @@ class OrganizationMatcher:
             if org is None and not _looks_like_org(name.split(), defined=True):
                 continue
             canonical = org.name if org else name
-            yield OrgHit(start, end, surface, canonical, acronym), acronym
-
-    def _defined_acronym_hits(
-        self, text: str, definitions: list[tuple[OrgHit, str]], taken: list[OrgHit]
-    ) -> Iterator[OrgHit]:
-        """Bare uses of acronyms the text defined, where no other hit already sits."""
-        occupied = _Occupancy(taken)
-        for definition, acronym in definitions:
-            pattern = re.compile(r"(?<![\w-])" + re.escape(acronym) + r"(?![\w-])")
-            for match in pattern.finditer(text):
-                start, end = match.span()
-                if occupied.overlaps(start, end):
-                    continue
-                occupied.add(start, end)
-                yield OrgHit(start, end, acronym, definition.name, acronym)
+            yield OrgHit(start, end, surface, canonical, acronym)
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -270,19 +278,14 @@ def _case_variants(form: str) -> set[str]:
 
 
 def _build_automaton(forms: dict[str, int]) -> ahocorasick.Automaton:
+    """Registry forms -> (length, org index, False); organization words -> (length, -1, True)."""
     automaton = ahocorasick.Automaton()
     for form, index in forms.items():
-        automaton.add_word(form, (len(form), index))
-    if not forms:
-        automaton.add_word("\x00", (1, -1))
+        automaton.add_word(form, (len(form), index, form in ORG_WORDS))
+    for word in ORG_WORDS - forms.keys():
+        automaton.add_word(word, (len(word), -1, True))
     automaton.make_automaton()
     return automaton
-
-
-def _is_word_bounded(text: str, start: int, end: int) -> bool:
-    return (start == 0 or not text[start - 1].isalnum()) and (
-        end >= len(text) or not text[end].isalnum()
-    )
 
 
 def _normalize(surface: str) -> str:
@@ -301,8 +304,7 @@ def _title_case_title_end(text: str) -> int:
 
 def _phrase_around(text: str, head_start: int, head_end: int) -> tuple[int, int] | None:
     """The capitalized phrase built around the organization word at [head_start, head_end)."""
-    follow = text[head_end : head_end + 40]
-    if follow[:1] == " " and re.match(r" [A-Z]", follow) and not re.match(r" [A-Z]+\b", follow):
+    if _MODIFIES_NEXT_RE.match(text, head_end):
         return None  # "Government Work Report": the word modifies a following name
     start = _extend_left(text, head_start)
     end = head_end
@@ -319,15 +321,18 @@ def _extend_left(text: str, head_start: int) -> int:
     tokens.pop()  # the empty string before the head word
     position = head_start - 1
     taken: list[tuple[str, int]] = []
-    for token in reversed(tokens):
+    for raw in reversed(tokens):
+        token = raw.rpartition("\n")[2]
         begin = position - len(token)
-        if not token or "\n" in token:
+        if not token:
             break
         is_word = _CAP_WORD_RE.match(token) is not None
         if is_word or (token in ("and", "&") and taken):
             taken.append((token, begin))
         else:
             break
+        if token != raw:
+            break  # the line starts here
         position = begin - 1
     while taken and (taken[-1][0] in ("and", "&") or taken[-1][0] in LEADING_STOPWORDS):
         taken.pop()
@@ -428,57 +433,61 @@ def _initials_match(letters: list[str], words: list[str]) -> bool:
     return True
 
 
-class _Occupancy:
-    """Which character spans already hold a hit."""
-
-    def __init__(self, hits: Iterable[OrgHit]) -> None:
-        self._spans = sorted((h.start, h.end) for h in hits)
-
-    def overlaps(self, start: int, end: int) -> bool:
-        return any(a < end and start < b for a, b in self._spans)
-
-    def add(self, start: int, end: int) -> None:
-        self._spans.append((start, end))
-
-
-def _select(registry: list[OrgHit], discovered: list[OrgHit]) -> list[OrgHit]:
-    """Non-overlapping hits, longest first; registry wins ties.
+def _select(registry: list[OrgHit], discovered: list[OrgHit], occupied: bytearray) -> list[OrgHit]:
+    """Non-overlapping hits, longest first; registry wins ties. Marks `occupied` (1 = taken).
 
     A discovered phrase replaces registry hits only when it contains them entirely.
     """
+    inside_registry = bytearray(len(occupied))  # 1 at i when a registry hit spans i - 1 and i
+    for hit in registry:
+        inside_registry[hit.start + 1 : hit.end] = b"\x01" * (hit.end - hit.start - 1)
     candidates = [(h, 0) for h in registry] + [(h, 1) for h in discovered]
-    candidates.sort(key=lambda c: (-(c[0].end - c[0].start), c[1], c[0].start))
+    candidates.sort(key=lambda c: (c[0].start - c[0].end, c[1], c[0].start))
     chosen: list[OrgHit] = []
-    taken: list[tuple[int, int]] = []
     for hit, source in candidates:
-        if any(a < hit.end and hit.start < b for a, b in taken):
+        if occupied.find(1, hit.start, hit.end) >= 0:
             continue
-        if source and any(
-            r.start < hit.end
-            and hit.start < r.end
-            and not (hit.start <= r.start and r.end <= hit.end)
-            for r in registry
-        ):
-            continue
+        if source and (inside_registry[hit.start] or inside_registry[hit.end]):
+            continue  # it would cut a registry name in two
         chosen.append(hit)
-        taken.append((hit.start, hit.end))
+        occupied[hit.start : hit.end] = b"\x01" * (hit.end - hit.start)
     return chosen
 
 
-def _apply_definitions(hits: list[OrgHit], definitions: list[tuple[OrgHit, str]]) -> list[OrgHit]:
+def _first_definitions(definitions: list[OrgHit]) -> dict[str, OrgHit]:
+    """The first definition of each acronym the text defines."""
+    defined: dict[str, OrgHit] = {}
+    for hit in definitions:
+        if hit.acronym:
+            defined.setdefault(hit.acronym, hit)
+    return defined
+
+
+def _defined_acronym_hits(
+    text: str, defined: dict[str, OrgHit], occupied: bytearray
+) -> Iterator[OrgHit]:
+    """Bare uses of acronyms the text defined, where no other hit already sits."""
+    if not defined:
+        return
+    alternatives = "|".join(re.escape(a) for a in sorted(defined, key=len, reverse=True))
+    pattern = re.compile(r"(?<![\w-])(?:" + alternatives + r")(?![\w-])")
+    for match in pattern.finditer(text):
+        start, end = match.span()
+        if occupied.find(1, start, end) >= 0:
+            continue
+        occupied[start:end] = b"\x01" * (end - start)
+        acronym = match.group()
+        yield OrgHit(start, end, acronym, defined[acronym].name, acronym)
+
+
+def _apply_definitions(hits: list[OrgHit], defined: dict[str, OrgHit]) -> list[OrgHit]:
     """An acronym the text defines means what the text says, even if the registry knows another."""
-    defined = {acronym: hit for hit, acronym in definitions}
     return [
         replace(hit, name=defined[hit.text].name, acronym=hit.text)
         if hit.text in defined and hit.name != defined[hit.text].name
         else hit
         for hit in hits
     ]
-
-
-def _partly_overlaps(hit: OrgHit, other: OrgHit) -> bool:
-    inside = hit.start <= other.start and other.end <= hit.end
-    return other.start < hit.end and hit.start < other.end and not inside
 
 
 def _drop_parenthesized_repeats(text: str, hits: list[OrgHit]) -> list[OrgHit]:

@@ -1,0 +1,130 @@
+"""Tests of the theme matcher: every theme fires on a clear sentence, none on a neutral one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cppcc_watch.extract.themes import THEMES, ThemeMatcher, normalize
+
+
+@pytest.fixture(scope="module")
+def matcher() -> ThemeMatcher:
+    return ThemeMatcher()
+
+
+CLEAR = {
+    "science_technology": "Academicians called for more basic research and AI applications.",
+    "international_cooperation": "The delegation pledged closer international exchanges.",
+    "belt_and_road": "Trade along the Belt and Road kept rising.",
+    "global_governance": "He urged reform of the global governance system and multilateralism.",
+    "climate_change": "The city aims at carbon peaking before 2030.",
+    "food_security": "Grain output hit a record, securing food security.",
+    "energy_security": "Renewables now supply a third of the power grid.",
+    "reform_modernization": "The plenum discussed Chinese modernization.",
+    "economic_development": "New quality productive forces drive high-quality development.",
+    "rural_revitalization": "Villagers benefit from rural revitalization.",
+    "ecology_environment": "The county stepped up pollution control and biodiversity work.",
+    "education_talent": "Vocational education trains skilled workers.",
+    "health": "Public health services reach remote hospitals.",
+    "livelihood": "Elderly care and childcare were top concerns.",
+    "culture_tourism": "Intangible cultural heritage attracts tourists.",
+    "social_governance": "Grassroots governance improved in the district.",
+    "whole_process_democracy": "Political consultation and democratic supervision were praised.",
+    "hk_macao_taiwan": "He backed 'one country, two systems' and cross-Strait exchanges.",
+    "ethnic_religious_affairs": "Ethnic unity and religious affairs were discussed.",
+    "rule_of_law": "The plenary stressed the rule of law and anti-corruption.",
+    "regional_development": "The Greater Bay Area leads coordinated regional development.",
+}
+
+
+def test_there_are_21_themes_in_rules_order() -> None:
+    assert len(THEMES) == 21
+    assert THEMES[0] == "science_technology"
+    assert THEMES[-1] == "regional_development"
+    assert set(CLEAR) == set(THEMES)
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_each_theme_fires_on_a_clear_sentence(matcher: ThemeMatcher, theme: str) -> None:
+    assert theme in matcher.themes(CLEAR[theme])
+
+
+def test_every_theme_has_cues(matcher: ThemeMatcher) -> None:
+    counts = matcher.cue_counts()
+    assert set(counts) == set(THEMES)
+    assert min(counts.values()) >= 15
+
+
+def test_neutral_sentence_fires_no_theme(matcher: ThemeMatcher) -> None:
+    text = "The meeting was held in the city on Monday, and he said it went well."
+    assert matcher.find(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "theme", "cue"),
+    [
+        ("Three innovations were shown.", "science_technology", "innovations"),
+        ("Both grain harvests rose.", "food_security", "grain harvests"),
+        ("Cross-Strait ties", "hk_macao_taiwan", "Cross-Strait"),
+        ("cross strait ties", "hk_macao_taiwan", "cross strait"),
+        ("City clusters grew.", "regional_development", "City clusters"),
+        ("RURAL AREAS", "rural_revitalization", "RURAL AREAS"),
+        ("the universities' plans", "education_talent", "universities"),
+        ("people’s livelihood", "livelihood", "people’s livelihood"),
+    ],
+)
+def test_plural_case_and_punctuation_variants(
+    matcher: ThemeMatcher, text: str, theme: str, cue: str
+) -> None:
+    hits = matcher.find(text)
+    assert [(h.theme, h.text) for h in hits] == [(theme, cue)]
+    assert text[hits[0].start : hits[0].end] == cue
+
+
+def test_whole_words_only(matcher: ThemeMatcher) -> None:
+    assert matcher.find("He said the artisanal maintenance was fine.") == []
+    assert matcher.find("Traders said the coalition held.") == []
+
+
+def test_exact_cues_are_case_sensitive(matcher: ThemeMatcher) -> None:
+    assert matcher.themes("AI chips") == ["science_technology"]
+    assert matcher.find("Ai Qing wrote poems") == []
+
+
+def test_longest_cue_wins_over_cues_inside_it(matcher: ThemeMatcher) -> None:
+    hits = matcher.find("The seed industry grew.")
+    assert [(h.text, h.theme) for h in hits] == [("seed industry", "food_security")]
+
+
+def test_one_cue_can_signal_two_themes(matcher: ThemeMatcher) -> None:
+    hits = matcher.find("Sales of new energy vehicles rose.")
+    assert {h.theme for h in hits} == {"energy_security", "economic_development"}
+
+
+def test_stop_phrases_block_cues(matcher: ThemeMatcher) -> None:
+    assert matcher.find("a state-of-the-art plant") == []
+
+
+def test_cues_inside_excluded_spans_do_not_count(matcher: ThemeMatcher) -> None:
+    text = "The Ministry of Science and Technology said the CPPCC inspection went well."
+    org = (4, 38)
+    assert text[org[0] : org[1]] == "Ministry of Science and Technology"
+    assert "science_technology" in matcher.themes(text)
+    kept = matcher.find(text, exclude=[org, (text.index("CPPCC"), text.index("CPPCC") + 5)])
+    assert [(h.text, h.theme) for h in kept] == [("CPPCC inspection", "whole_process_democracy")]
+
+
+def test_offsets_point_into_the_original_text(matcher: ThemeMatcher) -> None:
+    text = "Title: Grain!\nBody — İstanbul talks on food security."
+    for hit in matcher.find(text):
+        assert text[hit.start : hit.end] == hit.text
+    assert len(normalize(text)) == len(text)
+
+
+def test_custom_cue_file_rejects_unknown_themes(tmp_path: Path) -> None:
+    path = tmp_path / "cues.tsv"
+    path.write_text("theme\tcue\tflags\nnot_a_theme\tfoo\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="not_a_theme"):
+        ThemeMatcher(path)
