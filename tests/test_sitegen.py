@@ -194,3 +194,19 @@ def test_bad_paths_are_refused() -> None:
         chinadaily_article(
             "T", "2024-03-04 09:30", None, "Xinhua", ["P."], path="/china/page_1.html"
         )
+
+
+def test_a_page_without_body_text_has_an_empty_body() -> None:
+    """The footer's paragraphs never stand in for a missing body."""
+    cp = cppcc_article("T", "2024-03-04", None, [], path="/2024-03/04/c_1.htm")
+    cd = chinadaily_article(
+        "T",
+        "2024-03-04 09:30",
+        None,
+        "Xinhua",
+        [],
+        path="/a/202403/04/WS65e572bca31082fc043ba784.html",
+    )
+    assert cppcc.ArticlePage(cp, "http://en.cppcc.gov.cn/2024-03/04/c_1.htm").body() == ""
+    url = "https://www.chinadaily.com.cn/a/202403/04/WS65e572bca31082fc043ba784.html"
+    assert chinadaily.ArticlePage(cd, url).body() == ""

@@ -304,3 +304,17 @@ def test_cppcc_date_line_found_outside_known_containers(date_html: str, source: 
     assert page.published_at() == "2024-02-28T00:00:00+08:00"
     assert page.source() == source
     assert page.body() == "Body."
+
+
+def test_fallback_block_is_never_the_footer() -> None:
+    footer = "".join(
+        f"<p>Footer line {n} about the site and its many partner links.</p>" for n in range(8)
+    )
+    html = (
+        "<html><body><div class='content-x'><p>The only body paragraph.</p></div>"
+        f"<div class='footer'>{footer}</div></body></html>"
+    )
+    page = chinadaily.ArticlePage(
+        html, "https://www.chinadaily.com.cn/a/202403/04/WS65e572bca31082fc043ba784.html"
+    )
+    assert page.body() == "The only body paragraph."

@@ -21,6 +21,7 @@ from cppcc_watch.sites.common import (
     absolute_links,
     clean_text,
     dedupe,
+    find_container,
     first_text,
     iso_beijing,
     links_containing,
@@ -208,11 +209,7 @@ class ArticlePage(BaseArticlePage):
 
     def body_container(self) -> Selector | None:
         """`#Content` inside the article block."""
-        for css in BODY_CSS:
-            for found in self.sel.css(css):
-                if found.css("p"):
-                    return found
-        return None
+        return find_container(self.sel, BODY_CSS)
 
     def page_links(self) -> list[str]:
         """All pages of a multi-page article (`WS….html`, `WS…_2.html`...); [] for one page."""

@@ -44,6 +44,7 @@ _BOILERPLATE_RES = [
     re.compile(r"Presented by China Daily", re.IGNORECASE),
     re.compile(r"ICP备\s*\d+"),
     re.compile(r"^Back to (?:the )?Top$", re.IGNORECASE),
+    re.compile(r"^(?:License for publishing multimedia online|Registration Number)\b", re.I),
     re.compile(r"^[\[(]?\s*(?:Editor|Editors|Edited by)\s*[:：]", re.IGNORECASE),
     re.compile(r"^Share\s*(?:-|:|$)", re.IGNORECASE),
     re.compile(
@@ -192,12 +193,40 @@ def _inside(el: etree._Element, elements: set[object]) -> bool:
     return el in elements or any(a in elements for a in el.iterancestors())
 
 
+def find_container(sel: Selector, css_list: Iterable[str]) -> Selector | None:
+    """The first element matching the selectors that holds paragraphs, else the first match.
+
+    A known container without text means the page has no body; only a page with no known
+    container at all falls back to the largest block of paragraphs.
+    """
+    found = [match for css in css_list for match in sel.css(css)]
+    with_paragraphs = [match for match in found if match.root.find(".//p") is not None]
+    return (with_paragraphs or found or [None])[0]
+
+
+_FURNITURE_RE = re.compile(r"foot|bottom|header|nav|menu|copyright|related|share", re.IGNORECASE)
+
+
+def _is_furniture(el: etree._Element) -> bool:
+    """True for an element inside the page furniture (footer, header, menus, related lists)."""
+    for node in (el, *el.iterancestors()):
+        if node.tag in ("body", "html"):
+            break
+        names = f"{node.get('class') or ''} {node.get('id') or ''} {node.tag}"
+        if _FURNITURE_RE.search(names):
+            return True
+    return False
+
+
 def largest_paragraph_block(sel: Selector) -> Selector | None:
-    """The element whose `<p>` children hold the most text: the body when no selector matched."""
+    """The element whose `<p>` children hold the most text: the body when no selector matched.
+
+    Paragraphs in the page furniture (footer, header, menus, related lists) never count.
+    """
     totals: dict[object, int] = {}
     for p in sel.xpath("//p[not(ancestor::script)]"):
         parent = p.root.getparent()
-        if parent is not None:
+        if parent is not None and not _is_furniture(parent):
             totals[parent] = totals.get(parent, 0) + len(node_text(p))
     if not totals or max(totals.values()) == 0:
         return None
@@ -421,11 +450,10 @@ class BaseArticlePage:
 
     def _paragraphs(self) -> tuple[list[str], list[str]]:
         if self._text is None:
-            self._text = paragraphs_and_captions(self.body_container())
-            if not self._text[0]:
-                fallback = paragraphs_and_captions(largest_paragraph_block(self.sel))
-                if fallback[0]:
-                    self._text = fallback
+            container = self.body_container()
+            if container is None:
+                container = largest_paragraph_block(self.sel)
+            self._text = paragraphs_and_captions(container)
         return self._text
 
     def body(self) -> str:

@@ -21,6 +21,7 @@ from cppcc_watch.sites.common import (
     BaseArticlePage,
     absolute_links,
     dedupe,
+    find_container,
     first_text,
     iso_beijing,
     links_containing,
@@ -202,11 +203,7 @@ class ArticlePage(BaseArticlePage):
 
     def body_container(self) -> Selector | None:
         """`#Content` (or the art_cont block) holding the paragraphs."""
-        for css in BODY_CSS:
-            for found in self.sel.css(css):
-                if found.css("p"):
-                    return found
-        return None
+        return find_container(self.sel, BODY_CSS)
 
     def page_links(self) -> list[str]:
         """All pages of a multi-page article (`c_N.htm`, `c_N_2.htm`...); [] for a single page.
