@@ -372,7 +372,9 @@ class Store:
                 sql.delete_pages.run(conn, {"article_id": article_id})
                 self._delete_mentions(conn, article_id)
                 status = "updated"
-            self._insert_pages(conn, article_id, article.pages, fetched_at)
+            if article.pages:
+                pages = _page_rows(article_id, article.pages, fetched_at)
+                sql.insert_pages.run_many(conn, pages)
             if article.entities is not None:
                 self._insert_mentions(conn, article_id, article.published_at, article.entities)
         return UpsertResult(status, article_id)
@@ -550,25 +552,6 @@ class Store:
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _insert_pages(
-        self, conn: Connection, article_id: int, pages: list[RawPage], fetched_at: str
-    ) -> None:
-        if not pages:
-            return
-        self._sql.insert_pages.run_many(
-            conn,
-            [
-                {
-                    "article_id": article_id,
-                    "url": page.url,
-                    "page_number": number,
-                    "html_gz": compress_html(page.html),
-                    "fetched_at": fetched_at,
-                }
-                for number, page in enumerate(pages, start=1)
-            ],
-        )
-
     def _delete_mentions(self, conn: Connection, article_id: int) -> None:
         self._sql.delete_spans.run(conn, {"article_id": article_id})
         self._sql.delete_mentions.run(conn, {"article_id": article_id})
@@ -700,6 +683,20 @@ def _savepoint(conn: Connection, name: str) -> Iterator[None]:
         conn.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
         raise
     conn.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
+
+
+def _page_rows(article_id: int, pages: list[RawPage], fetched_at: str) -> list[dict[str, Any]]:
+    """`raw_pages` rows for an article's pages, numbered from 1, HTML compressed."""
+    return [
+        {
+            "article_id": article_id,
+            "url": page.url,
+            "page_number": number,
+            "html_gz": compress_html(page.html),
+            "fetched_at": fetched_at,
+        }
+        for number, page in enumerate(pages, start=1)
+    ]
 
 
 def _article_values(article: Article, fetched_at: str, digest: str) -> dict[str, Any]:
