@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 from pathlib import Path
 
 import pytest
@@ -284,3 +285,28 @@ def test_custom_registry_file(tmp_path: Path) -> None:
         ("ET", "Example Trust"),
         ("The Trust Co", "Example Trust"),
     ]
+
+
+def test_outside_possessive_is_not_part_of_the_name(matcher: OrganizationMatcher) -> None:
+    text = article(
+        "China's Ministry of Commerce and the Chinese Academy of Sciences' Institute of Geology "
+        "and Geophysics met the Chengdu Municipal People's Government."
+    )
+    assert [h.text for h in matcher.find(text)] == [
+        "Ministry of Commerce",
+        "Chinese Academy of Sciences",
+        "Institute of Geology and Geophysics",
+        "Chengdu Municipal People's Government",
+    ]
+
+
+def test_one_large_text_is_processed_in_linear_time(matcher: OrganizationMatcher) -> None:
+    paragraph = (
+        "The China Association for Science and Technology (CAST) and Xi'an Jiaotong University "
+        "met the CPPCC Sichuan Provincial Committee; CAST and the UN agreed.\n"
+    )
+    text = paragraph * (2_000_000 // len(paragraph))
+    started = time.perf_counter()
+    hits = matcher.find(text)
+    assert time.perf_counter() - started < 5
+    assert len(hits) == 5 * text.count("\n")  # the "(CAST)" definition is one mention

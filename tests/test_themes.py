@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,12 @@ def test_custom_cue_file_rejects_unknown_themes(tmp_path: Path) -> None:
     path.write_text("theme\tcue\tflags\nnot_a_theme\tfoo\n", encoding="utf-8")
     with pytest.raises(ValueError, match="not_a_theme"):
         ThemeMatcher(path)
+
+
+def test_one_large_text_is_processed_quickly(matcher: ThemeMatcher) -> None:
+    paragraph = "Grain output and rural revitalization; AI research and the rule of law.\n"
+    text = paragraph * (2_000_000 // len(paragraph))
+    started = time.perf_counter()
+    hits = matcher.find(text)
+    assert time.perf_counter() - started < 5
+    assert len(hits) == 5 * text.count("\n")

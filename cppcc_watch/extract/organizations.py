@@ -80,6 +80,11 @@ LEADING_STOPWORDS = frozenset(
         """
     )
 )
+_POSSESSIVES_IN_NAMES = frozenset(
+    _words(
+        "People Women Children Chairperson Chairpersons Workers Peasants Students Persons Writers"
+    )
+)
 INNER_CONNECTORS = frozenset({"of", "for", "on", "and", "the", "&"})
 RIGHT_CONNECTORS = ("of", "for", "on", "and")
 
@@ -326,7 +331,7 @@ def _extend_left(text: str, head_start: int) -> int:
         begin = position - len(token)
         if not token:
             break
-        is_word = _CAP_WORD_RE.match(token) is not None
+        is_word = _CAP_WORD_RE.match(token) is not None and not _is_outside_possessive(token)
         if is_word or (token in ("and", "&") and taken):
             taken.append((token, begin))
         else:
@@ -339,6 +344,13 @@ def _extend_left(text: str, head_start: int) -> int:
     if taken:
         start = taken[-1][1]
     return start
+
+
+def _is_outside_possessive(token: str) -> bool:
+    """ "China's" in "China's Ministry of Commerce" is not part of the name; "People's" can be."""
+    if not token.endswith(("'s", "’s", "'", "’")):
+        return False
+    return token.rstrip("s").rstrip("'’") not in _POSSESSIVES_IN_NAMES
 
 
 def _trim_right(text: str, head_end: int, right_end: int) -> int:
