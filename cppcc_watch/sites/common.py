@@ -199,9 +199,13 @@ def find_container(sel: Selector, css_list: Iterable[str]) -> Selector | None:
     A known container without text means the page has no body; only a page with no known
     container at all falls back to the largest block of paragraphs.
     """
-    found = [match for css in css_list for match in sel.css(css)]
-    with_paragraphs = [match for match in found if match.root.find(".//p") is not None]
-    return (with_paragraphs or found or [None])[0]
+    first: Selector | None = None
+    for css in css_list:
+        for match in sel.css(css):
+            if match.root.find(".//p") is not None:
+                return match
+            first = first or match
+    return first
 
 
 _FURNITURE_RE = re.compile(r"foot|bottom|header|nav|menu|copyright|related|share", re.IGNORECASE)
