@@ -22,11 +22,14 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 
 
 def _python_ok() -> None:
-    if sys.version_info < (3, 11):
-        newer = shutil.which("python3.11") or shutil.which("python3.12") or shutil.which("python3.13")
+    if sys.version_info < (3, 11):  # noqa: UP036 - tasks.py may be started by an older python3
+        newer = (
+            shutil.which("python3.11") or shutil.which("python3.12") or shutil.which("python3.13")
+        )
         if newer:
             os.execv(newer, [newer, __file__, *sys.argv[1:]])
-        sys.exit("tasks.py: Python 3.11 or newer is needed (found %d.%d)" % sys.version_info[:2])
+        found = ".".join(map(str, sys.version_info[:2]))
+        sys.exit(f"tasks.py: Python 3.11 or newer is needed (found {found})")
 
 
 def ensure_env(extras: str) -> None:
@@ -43,7 +46,16 @@ def ensure_env(extras: str) -> None:
     print(f"tasks.py: installing the project into .venv ({extras or 'base'})", file=sys.stderr)
     target = f".[{extras}]" if extras else "."
     subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", target],
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-e",
+            target,
+        ],
         cwd=ROOT,
         check=True,
     )

@@ -45,8 +45,14 @@ class CommandGroup(click.Group):
             )
             ctx.exit(1)
 
-    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
-             standalone_mode: bool = True, **extra: Any) -> Any:
+    def main(
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
         try:
             result = super().main(
                 args, prog_name or "cppcc-watch", complete_var, standalone_mode=False, **extra
@@ -68,14 +74,21 @@ class CommandGroup(click.Group):
 
 
 format_option = click.option(
-    "--format", "fmt", type=click.Choice(FORMATS), default=None,
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default=None,
     help="Output format (default: table on a terminal, jsonl otherwise).",
 )
 
 
 @click.group(cls=CommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
-    "--db", "db_url", envvar="CPPCC_WATCH_DB", default=DEFAULT_DB_URL, show_default=True,
+    "--db",
+    "db_url",
+    envvar="CPPCC_WATCH_DB",
+    default=DEFAULT_DB_URL,
+    show_default=True,
     help="Database URL (SQLAlchemy); env CPPCC_WATCH_DB.",
 )
 @click.version_option(package_name="cppcc-watch")
@@ -94,16 +107,36 @@ def _parse_setting(text: str) -> tuple[str, str]:
 
 @cli.command()
 @click.argument("spiders", nargs=-1)
-@click.option("--max-articles", type=click.IntRange(min=0), default=None,
-              help="Fetch at most N new articles per spider.")
-@click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
-              help="Set a Scrapy or CPPCC_WATCH_* setting (repeatable).")
+@click.option(
+    "--max-articles",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Fetch at most N new articles per spider.",
+)
+@click.option(
+    "-s",
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Set a Scrapy or CPPCC_WATCH_* setting (repeatable).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log (INFO) on stderr.")
-@click.option("--log-file", type=click.Path(dir_okay=False), default=None,
-              help="Write Scrapy's log (INFO) to this file.")
+@click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write Scrapy's log (INFO) to this file.",
+)
 @click.pass_obj
-def crawl(obj: dict[str, Any], spiders: tuple[str, ...], max_articles: int | None,
-          overrides: tuple[str, ...], verbose: bool, log_file: str | None) -> int:
+def crawl(
+    obj: dict[str, Any],
+    spiders: tuple[str, ...],
+    max_articles: int | None,
+    overrides: tuple[str, ...],
+    verbose: bool,
+    log_file: str | None,
+) -> int:
     """Run spiders (default: all) into the database; only new articles are fetched.
 
     Example: cppcc-watch crawl cppcc --max-articles 50
@@ -174,8 +207,10 @@ def parse(file: str, url: str, section: str | None) -> int:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     missing = [field for field in ("title", "body") if not data.get(field)]
     if missing:
-        click.echo(f"cppcc-watch: the page gives no {' and no '.join(missing)}; "
-                   "a crawl would reject it", err=True)
+        click.echo(
+            f"cppcc-watch: the page gives no {' and no '.join(missing)}; a crawl would reject it",
+            err=True,
+        )
         return 1
     return 0
 
@@ -194,8 +229,13 @@ def extract(file: str) -> None:
 
 
 @cli.command()
-@click.option("--batch-size", type=click.IntRange(min=1), default=500, show_default=True,
-              help="Articles read per batch.")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=500,
+    show_default=True,
+    help="Articles read per batch.",
+)
 @click.pass_obj
 def reprocess(obj: dict[str, Any], batch_size: int) -> None:
     """Re-run entity extraction over every stored article (after the gazetteer or cues change).
@@ -223,15 +263,32 @@ def reprocess(obj: dict[str, Any], batch_size: int) -> None:
     click.echo(f"reprocessed {done} articles")
 
 
-RUN_COLUMNS = ("id", "spider", "started_at", "finished_at", "status", "listing_pages",
-               "article_pages", "new", "updated", "unchanged", "rejected", "failed_requests",
-               "reason")
+RUN_COLUMNS = (
+    "id",
+    "spider",
+    "started_at",
+    "finished_at",
+    "status",
+    "listing_pages",
+    "article_pages",
+    "new",
+    "updated",
+    "unchanged",
+    "rejected",
+    "failed_requests",
+    "reason",
+)
 
 
 @cli.command()
 @click.option("--spider", default=None, help="Only this spider's runs.")
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
-              help="How many runs, newest first.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="How many runs, newest first.",
+)
 @format_option
 @click.pass_obj
 def runs(obj: dict[str, Any], spider: str | None, limit: int, fmt: str | None) -> None:

@@ -47,7 +47,7 @@ def spider_names(settings: Settings) -> list[str]:
 
 
 def run_crawl(names: list[str], settings: Settings) -> list[SpiderRun]:
-    """Crawl with the named spiders (all when empty) at once; blocks until every one has finished."""
+    """Crawl with the named spiders (all when empty) at once; blocks until all have finished."""
     known = spider_names(settings)
     unknown = [n for n in names if n not in known]
     if unknown:
@@ -69,9 +69,8 @@ def run_crawl(names: list[str], settings: Settings) -> list[SpiderRun]:
                 spider=crawler.spidercls.name,
                 run_id=stats.get("cppcc_watch/run_id"),
                 status=stats.get("cppcc_watch/status", "failed"),
-                reason=stats.get("cppcc_watch/reason") or (
-                    None if "cppcc_watch/status" in stats else "the spider did not run"
-                ),
+                reason=stats.get("cppcc_watch/reason")
+                or (None if "cppcc_watch/status" in stats else "the spider did not run"),
                 new=count("new"),
                 updated=count("updated"),
                 unchanged=count("unchanged"),

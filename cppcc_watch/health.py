@@ -32,7 +32,9 @@ class Verdict:
     reason: str | None = None
 
 
-def assess_run(counts: RunCounts, *, min_field_share: float = 0.8, first_error: str = "") -> Verdict:
+def assess_run(
+    counts: RunCounts, *, min_field_share: float = 0.8, first_error: str = ""
+) -> Verdict:
     """Decide whether a run succeeded: a source that yields nothing, or far fewer fields, failed."""
     detail = f" ({first_error})" if first_error else ""
     if counts.listing_pages == 0:

@@ -68,7 +68,9 @@ def write_records(
     else:
         table = [[_cell(row.get(c)) for c in cols] for row in rows]
         count = len(table)
-        clipped = [[v if len(v) <= max_width else v[: max_width - 1] + "…" for v in r] for r in table]
+        clipped = [
+            [v if len(v) <= max_width else v[: max_width - 1] + "…" for v in r] for r in table
+        ]
         widths = [max(len(c), *(len(r[i]) for r in clipped)) for i, c in enumerate(cols)]
         out.write("  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True)).rstrip() + "\n")
         out.write("  ".join("-" * w for w in widths) + "\n")

@@ -1,8 +1,8 @@
-"""Scrapy settings of the project (scrapy.cfg points here) and the registry of CPPCC_WATCH_* settings.
+"""Scrapy settings of the project (scrapy.cfg points here) and the CPPCC_WATCH_* settings registry.
 
-Every CPPCC_WATCH_* setting is declared once in `SETTINGS` with its default and help; the module-level
-names below are generated from it so that Scrapy sees them, and a test checks the README's table
-against it. Override any of them on the command line with `-s NAME=VALUE`.
+Every CPPCC_WATCH_* setting is declared once in `SETTINGS` with its default and help; the
+module-level names below are generated from it so that Scrapy sees them, and a test checks
+the README's table against it. Override any of them on the command line with `-s NAME=VALUE`.
 """
 
 from __future__ import annotations

@@ -30,7 +30,11 @@ class ValidatePipeline:
     def process_item(self, item: Any) -> Any:
         """Validate and normalize one article."""
         adapter = ItemAdapter(item)
-        for field, stat in (("title", "with_title"), ("published_at", "with_date"), ("body", "with_body")):
+        for field, stat in (
+            ("title", "with_title"),
+            ("published_at", "with_date"),
+            ("body", "with_body"),
+        ):
             if adapter.get(field):
                 self.stats.inc_value(f"cppcc_watch/{stat}")
         for field in ("title", "author", "outlet", "section"):

@@ -1,5 +1,6 @@
-"""What both news spiders share: walk section listings newest first, follow article links that are
-not stored yet, stitch multi-page articles, and stop a listing walk at the first page with nothing new.
+"""What both news spiders share: walk section listings newest first, follow article links
+that are not stored yet, stitch multi-page articles, and stop a listing walk at the first page
+with nothing new.
 
 Parsing is left to the page objects of `cppcc_watch.sites`; this module only decides what to fetch.
 """
@@ -52,7 +53,7 @@ def listing_page_number(url: str) -> int:
 
 
 def section_name(url: str) -> str:
-    """A section's short name from its first listing page URL (`/china/society/page_1.html` -> society)."""
+    """A section's short name from its listing URL (`/china/society/page_1.html` -> society)."""
     path = urlsplit(url).path.rstrip("/")
     parts = [p for p in path.split("/") if p]
     if parts and re.fullmatch(r"page_\d+\.html?", parts[-1]):
@@ -143,7 +144,11 @@ class NewsSpider(scrapy.Spider):
         if not fresh or listing_page_number(response.url) >= self.max_listing_pages:
             return
         next_pages = sorted(
-            (url for url in page.next_page_links() if listing_page_number(url) > page.current_page()),
+            (
+                url
+                for url in page.next_page_links()
+                if listing_page_number(url) > page.current_page()
+            ),
             key=listing_page_number,
         )
         if next_pages:
@@ -155,9 +160,7 @@ class NewsSpider(scrapy.Spider):
                 meta={"cppcc_watch_kind": "listing"},
             )
 
-    def parse_article(
-        self, response: Response, section: str, parts: dict[int, Article]
-    ) -> Any:
+    def parse_article(self, response: Response, section: str, parts: dict[int, Article]) -> Any:
         """Parse one page of an article; fetch its remaining pages, then yield the whole article."""
         self.crawler.stats.inc_value(STAT("article_pages"))
         page = self.site.ArticlePage(response.text, response.url)

@@ -1,4 +1,4 @@
-"""Spider for the CPPCC National Committee's English site (en.cppcc.gov.cn and its China Daily hosts)."""
+"""Spider for the CPPCC National Committee's English site (en.cppcc.gov.cn and its mirrors)."""
 
 from __future__ import annotations
 

@@ -50,7 +50,11 @@ class RunLog:
         self.store.mark_stale_runs()
         settings = {
             name: self.crawler.settings.get(name)
-            for name in ("CPPCC_WATCH_MAX_LISTING_PAGES", "CPPCC_WATCH_MAX_ARTICLES", "CPPCC_WATCH_MIRROR")
+            for name in (
+                "CPPCC_WATCH_MAX_LISTING_PAGES",
+                "CPPCC_WATCH_MAX_ARTICLES",
+                "CPPCC_WATCH_MIRROR",
+            )
         }
         settings["sections"] = getattr(spider, "start_pages", [])
         self.run_id = self.store.start_run(spider.name, settings=json.loads(json.dumps(settings)))
@@ -61,7 +65,9 @@ class RunLog:
         if self.store is not None:
             self.store.record_reject(url, stage, reason[:500], run_id=self.run_id)
 
-    def item_dropped(self, item: Any, response: Response, exception: Exception, spider: Spider) -> None:
+    def item_dropped(
+        self, item: Any, response: Response, exception: Exception, spider: Spider
+    ) -> None:
         """An article the validate pipeline refused."""
         self.crawler.stats.inc_value(STAT("rejected"))
         self._reject(getattr(item, "url", response.url), "validate", str(exception))

@@ -33,7 +33,10 @@ def test_listing_page_number(url: str, number: int) -> None:
         ("http://en.cppcc.gov.cn/news.html", "news"),
         ("http://en.cppcc.gov.cn/internationalexchanges_3.html", "internationalexchanges"),
         ("https://regional.chinadaily.com.cn/cppcc/surveys.html", "surveys"),
-        ("https://www.chinadaily.com.cn/china/governmentandpolicy/page_1.html", "governmentandpolicy"),
+        (
+            "https://www.chinadaily.com.cn/china/governmentandpolicy/page_1.html",
+            "governmentandpolicy",
+        ),
     ],
 )
 def test_section_name(url: str, name: str) -> None:
@@ -49,7 +52,10 @@ def test_mirrored_url_keeps_path_query_and_host() -> None:
     assert host == "regional.chinadaily.com.cn"
 
 
-ROWS = [{"id": 1, "name": "Sichuan", "tags": ["a"]}, {"id": 2, "name": "Xi'an, Shaanxi", "tags": []}]
+ROWS = [
+    {"id": 1, "name": "Sichuan", "tags": ["a"]},
+    {"id": 2, "name": "Xi'an, Shaanxi", "tags": []},
+]
 
 
 def test_output_json_is_one_array() -> None:

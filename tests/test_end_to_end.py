@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - the fixture stories are prose lines.
 """End-to-end crawls: the real Scrapy engine, in a real process, crawls a fixture copy of both sites
 served on 127.0.0.1 (through CPPCC_WATCH_MIRROR) into a real SQLite file."""
 
@@ -30,8 +31,18 @@ FAST = {
     "RETRY_TIMES": "0",
     "CPPCC_WATCH_SECTIONS": json.dumps(SECTIONS),
 }
-BOILERPLATE = ("Copyright", "Presented by China Daily", "京ICP备", "Share - WeChat", ".jpg",
-               "[Photo", "Back to the Top", "Editor:", "<", "Next")
+BOILERPLATE = (
+    "Copyright",
+    "Presented by China Daily",
+    "京ICP备",
+    "Share - WeChat",
+    ".jpg",
+    "[Photo",
+    "Back to the Top",
+    "Editor:",
+    "<",
+    "Next",
+)
 
 
 @dataclass
@@ -51,7 +62,9 @@ class Story:
         return "\n".join(p for page in self.paragraphs for p in page)
 
 
-def cppcc_story(n: int, day: str, title: str, pages: list[list[str]], source: str | None = "Xinhua") -> Story:
+def cppcc_story(
+    n: int, day: str, title: str, pages: list[list[str]], source: str | None = "Xinhua"
+) -> Story:
     return Story(
         url=f"{CPPCC}/{day[:7]}/{day[8:]}/c_{n}.htm",
         title=title,
@@ -75,48 +88,129 @@ def cd_story(ws: str, when: str, title: str, pages: list[list[str]], author: str
     )
 
 
-A1 = cppcc_story(967532, "2024-03-03", "CPPCC members survey science organizations in Sichuan and Shaanxi", [
-    ["Members of the CPPCC National Committee visited Chengdu, Sichuan province, to survey international science organizations.",
-     "They met researchers at the China Association for Science and Technology (CAST)."],
-    ["In Xi'an, Shaanxi province, the team discussed innovation and talent with local officials.",
-     "CAST said it would deepen international cooperation."],
-])
-A2 = cppcc_story(967540, "2024-03-04", "Standing Committee session closes in Beijing", [
-    ["BEIJING -- The Standing Committee of the CPPCC National Committee closed its session on Monday.",
-     "Wang Huning presided over the closing meeting."],
-], source="Xinhua")
-A3 = cppcc_story(967551, "2024-03-05", "China Zhi Gong Party to submit 35 proposals", [
-    ["The China Zhi Gong Party will submit 35 proposals on food security and rural revitalization.",
-     "The proposals cover grain output in Henan and Heilongjiang."],
-], source=None)
-A4 = cppcc_story(967401, "2024-02-20", "Political advisors discuss ecological protection of the Yellow River", [
-    ["Political advisors discussed ecological protection along the Yellow River in Gansu and Ningxia."],
-], source="chinadaily.com.cn")
-A5 = cppcc_story(967402, "2024-02-21", "Vice-chairperson inspects elderly care in Guangdong", [
-    ["A CPPCC vice-chairperson inspected elderly care services in Guangzhou and Shenzhen."],
-])
-A6 = cppcc_story(967600, "2024-03-06", "Advisors survey rural revitalization in Yunnan", [
-    ["CPPCC members travelled to Kunming, Yunnan province, to survey rural revitalization."],
-])
+A1 = cppcc_story(
+    967532,
+    "2024-03-03",
+    "CPPCC members survey science organizations in Sichuan and Shaanxi",
+    [
+        [
+            "Members of the CPPCC National Committee visited Chengdu, Sichuan province, to survey international science organizations.",
+            "They met researchers at the China Association for Science and Technology (CAST).",
+        ],
+        [
+            "In Xi'an, Shaanxi province, the team discussed innovation and talent with local officials.",
+            "CAST said it would deepen international cooperation.",
+        ],
+    ],
+)
+A2 = cppcc_story(
+    967540,
+    "2024-03-04",
+    "Standing Committee session closes in Beijing",
+    [
+        [
+            "BEIJING -- The Standing Committee of the CPPCC National Committee closed its session on Monday.",
+            "Wang Huning presided over the closing meeting.",
+        ],
+    ],
+    source="Xinhua",
+)
+A3 = cppcc_story(
+    967551,
+    "2024-03-05",
+    "China Zhi Gong Party to submit 35 proposals",
+    [
+        [
+            "The China Zhi Gong Party will submit 35 proposals on food security and rural revitalization.",
+            "The proposals cover grain output in Henan and Heilongjiang.",
+        ],
+    ],
+    source=None,
+)
+A4 = cppcc_story(
+    967401,
+    "2024-02-20",
+    "Political advisors discuss ecological protection of the Yellow River",
+    [
+        [
+            "Political advisors discussed ecological protection along the Yellow River in Gansu and Ningxia."
+        ],
+    ],
+    source="chinadaily.com.cn",
+)
+A5 = cppcc_story(
+    967402,
+    "2024-02-21",
+    "Vice-chairperson inspects elderly care in Guangdong",
+    [
+        ["A CPPCC vice-chairperson inspected elderly care services in Guangzhou and Shenzhen."],
+    ],
+)
+A6 = cppcc_story(
+    967600,
+    "2024-03-06",
+    "Advisors survey rural revitalization in Yunnan",
+    [
+        ["CPPCC members travelled to Kunming, Yunnan province, to survey rural revitalization."],
+    ],
+)
 BLOCKED = cppcc_story(967300, "2024-01-10", "A page robots.txt forbids", [["Never fetched."]])
-NEW1 = cppcc_story(967700, "2024-03-10", "CPPCC annual session opens", [["The second session of the 14th CPPCC National Committee opened in Beijing."]])
-NEW2 = cppcc_story(967701, "2024-03-11", "Advisors on new quality productive forces", [["Advisors discussed new quality productive forces in Jiangsu."]])
+NEW1 = cppcc_story(
+    967700,
+    "2024-03-10",
+    "CPPCC annual session opens",
+    [["The second session of the 14th CPPCC National Committee opened in Beijing."]],
+)
+NEW2 = cppcc_story(
+    967701,
+    "2024-03-11",
+    "Advisors on new quality productive forces",
+    [["Advisors discussed new quality productive forces in Jiangsu."]],
+)
 
-B1 = cd_story("65e572bca31082fc043ba784", "2024-03-04 10:30", "Top political advisor stresses unity", [
-    ["Wang Huning, chairman of the CPPCC National Committee, stressed unity at a meeting in Beijing.",
-     "He called on political advisors to contribute to Chinese modernization."],
-    ["The meeting was attended by members of the eight non-Communist parties."],
-], author="CAO YIN")
-B2 = cd_story("65e5730aa31082fc043ba790", "2024-03-04 11:05", "Hainan free trade port draws investors", [
-    ["Hainan province attracted more foreign investment last year, officials in Haikou said."],
-], author=None)
-B3 = cd_story("65e57400a31082fc043ba7a1", "2024-03-04 12:00", "Grain output hits record", [
-    ["China's grain output reached a record high, the National Bureau of Statistics said."],
-], author="WANG XIAOYU")
-B4 = cd_story("65e4000aa31082fc043ba700", "2024-03-03 09:00", "Scientists in Hefei unveil quantum computer", [
-    ["Researchers in Hefei, Anhui province, unveiled a quantum computer."],
-], author="ZHANG ZHIHAO")
-EMPTY = cd_story("65e3000aa31082fc043ba600", "2024-03-02 08:00", "A page that lost its body", [[]], author=None)
+B1 = cd_story(
+    "65e572bca31082fc043ba784",
+    "2024-03-04 10:30",
+    "Top political advisor stresses unity",
+    [
+        [
+            "Wang Huning, chairman of the CPPCC National Committee, stressed unity at a meeting in Beijing.",
+            "He called on political advisors to contribute to Chinese modernization.",
+        ],
+        ["The meeting was attended by members of the eight non-Communist parties."],
+    ],
+    author="CAO YIN",
+)
+B2 = cd_story(
+    "65e5730aa31082fc043ba790",
+    "2024-03-04 11:05",
+    "Hainan free trade port draws investors",
+    [
+        ["Hainan province attracted more foreign investment last year, officials in Haikou said."],
+    ],
+    author=None,
+)
+B3 = cd_story(
+    "65e57400a31082fc043ba7a1",
+    "2024-03-04 12:00",
+    "Grain output hits record",
+    [
+        ["China's grain output reached a record high, the National Bureau of Statistics said."],
+    ],
+    author="WANG XIAOYU",
+)
+B4 = cd_story(
+    "65e4000aa31082fc043ba700",
+    "2024-03-03 09:00",
+    "Scientists in Hefei unveil quantum computer",
+    [
+        ["Researchers in Hefei, Anhui province, unveiled a quantum computer."],
+    ],
+    author="ZHANG ZHIHAO",
+)
+EMPTY = cd_story(
+    "65e3000aa31082fc043ba600", "2024-03-02 08:00", "A page that lost its body", [[]], author=None
+)
 
 CPPCC_LINKED = [A1, A2, A3, A4, A5, A6]
 CD_LINKED = [B1, B2, B3, B4]
@@ -124,12 +218,20 @@ SPAM = "http://www.chinadaily.com.cn.spam-clone.example/a/202403/04/WS65e572bca3
 
 
 def listing_item(story: Story) -> dict:
-    return {"url": story.url, "title": story.title, "date": story.published_at[:10],
-            "datetime": story.extra.get("when", ""), "summary": story.paragraphs[0][0] if story.paragraphs[0] else ""}
+    return {
+        "url": story.url,
+        "title": story.title,
+        "date": story.published_at[:10],
+        "datetime": story.extra.get("when", ""),
+        "summary": story.paragraphs[0][0] if story.paragraphs[0] else "",
+    }
 
 
 def with_spam(html: str) -> str:
-    return html.replace("</body>", f'<a href="{SPAM}">Hot news</a><a href="//spam-clone.example/2024-03/03/c_967999.htm">More</a></body>')
+    return html.replace(
+        "</body>",
+        f'<a href="{SPAM}">Hot news</a><a href="//spam-clone.example/2024-03/03/c_967999.htm">More</a></body>',
+    )
 
 
 def serve_cppcc_story(mirror: Mirror, story: Story, host_url: str = CPPCC) -> None:
@@ -137,9 +239,16 @@ def serve_cppcc_story(mirror: Mirror, story: Story, host_url: str = CPPCC) -> No
     pages = len(story.paragraphs)
     for number, paragraphs in enumerate(story.paragraphs, start=1):
         page_path = path if number == 1 else path.replace(".htm", f"_{number}.htm")
-        html = sitegen.cppcc_article(story.title, story.extra["day"], story.extra["source"], paragraphs,
-                                     page=number, pages=pages, path=path,
-                                     caption="[Photo/Xinhua]" if story is A1 and number == 1 else None)
+        html = sitegen.cppcc_article(
+            story.title,
+            story.extra["day"],
+            story.extra["source"],
+            paragraphs,
+            page=number,
+            pages=pages,
+            path=path,
+            caption="[Photo/Xinhua]" if story is A1 and number == 1 else None,
+        )
         mirror.add(host_url + page_path, html)
 
 
@@ -148,41 +257,92 @@ def serve_cd_story(mirror: Mirror, story: Story) -> None:
     pages = len(story.paragraphs)
     for number, paragraphs in enumerate(story.paragraphs, start=1):
         page_path = path if number == 1 else path.replace(".html", f"_{number}.html")
-        html = sitegen.chinadaily_article(story.title, story.extra["when"], story.author, "chinadaily.com.cn",
-                                          paragraphs, page=number, pages=pages, path=path)
+        html = sitegen.chinadaily_article(
+            story.title,
+            story.extra["when"],
+            story.author,
+            "chinadaily.com.cn",
+            paragraphs,
+            page=number,
+            pages=pages,
+            path=path,
+        )
         mirror.add(CD + page_path, html)
 
 
 def build_sites(mirror: Mirror, news_top: list[Story] = ()) -> None:
     """Serve the fixture sites: two CPPCC hosts and China Daily, with robots.txt and spam links."""
-    mirror.add(f"{CPPCC}/robots.txt", "User-agent: *\nDisallow: /2024-01/\n", content_type="text/plain")
-    mirror.add("https://regional.chinadaily.com.cn/robots.txt", "User-agent: *\nAllow: /\n", content_type="text/plain")
+    mirror.add(
+        f"{CPPCC}/robots.txt", "User-agent: *\nDisallow: /2024-01/\n", content_type="text/plain"
+    )
+    mirror.add(
+        "https://regional.chinadaily.com.cn/robots.txt",
+        "User-agent: *\nAllow: /\n",
+        content_type="text/plain",
+    )
     mirror.add(f"{CD}/robots.txt", "User-agent: *\nDisallow: /e/\n", content_type="text/plain")
     news1 = [*news_top, A1, A2, A3]
-    mirror.add(f"{CPPCC}/news.html", with_spam(sitegen.cppcc_listing("news", [listing_item(s) for s in news1], 1, 2)))
-    mirror.add(f"{CPPCC}/news_2.html", sitegen.cppcc_listing("news", [listing_item(s) for s in (A4, A5, BLOCKED)], 2, 2))
-    mirror.add(f"{REGIONAL}/surveys.html", sitegen.cppcc_listing("surveys", [
-        {**listing_item(A2), "url": A2.url.replace(CPPCC, REGIONAL)},
-        {**listing_item(A6), "url": A6.url.replace(CPPCC, REGIONAL)},
-    ], 1, 1))
+    mirror.add(
+        f"{CPPCC}/news.html",
+        with_spam(sitegen.cppcc_listing("news", [listing_item(s) for s in news1], 1, 2)),
+    )
+    mirror.add(
+        f"{CPPCC}/news_2.html",
+        sitegen.cppcc_listing("news", [listing_item(s) for s in (A4, A5, BLOCKED)], 2, 2),
+    )
+    mirror.add(
+        f"{REGIONAL}/surveys.html",
+        sitegen.cppcc_listing(
+            "surveys",
+            [
+                {**listing_item(A2), "url": A2.url.replace(CPPCC, REGIONAL)},
+                {**listing_item(A6), "url": A6.url.replace(CPPCC, REGIONAL)},
+            ],
+            1,
+            1,
+        ),
+    )
     for story in [*news_top, A1, A2, A3, A4, A5, BLOCKED]:
         serve_cppcc_story(mirror, story)
     serve_cppcc_story(mirror, A2, "https://regional.chinadaily.com.cn/cppcc")
     serve_cppcc_story(mirror, A6, "https://regional.chinadaily.com.cn/cppcc")
     section = "/china/governmentandpolicy"
-    mirror.add(f"{CD}{section}/page_1.html", with_spam(sitegen.chinadaily_listing(section, [listing_item(s) for s in (B1, B2, B3)], 1, 2)))
-    mirror.add(f"{CD}{section}/page_2.html", sitegen.chinadaily_listing(section, [listing_item(s) for s in (B4, EMPTY)], 2, 2))
+    mirror.add(
+        f"{CD}{section}/page_1.html",
+        with_spam(
+            sitegen.chinadaily_listing(section, [listing_item(s) for s in (B1, B2, B3)], 1, 2)
+        ),
+    )
+    mirror.add(
+        f"{CD}{section}/page_2.html",
+        sitegen.chinadaily_listing(section, [listing_item(s) for s in (B4, EMPTY)], 2, 2),
+    )
     for story in CD_LINKED:
         serve_cd_story(mirror, story)
-    mirror.add(EMPTY.url, sitegen.chinadaily_article(EMPTY.title, EMPTY.extra["when"], None, "Xinhua", [],
-                                                     path=EMPTY.url.removeprefix(CD)))
+    mirror.add(
+        EMPTY.url,
+        sitegen.chinadaily_article(
+            EMPTY.title, EMPTY.extra["when"], None, "Xinhua", [], path=EMPTY.url.removeprefix(CD)
+        ),
+    )
 
 
-def crawl(db_url: str, mirror: Mirror, *args: str, command: str = "cppcc-watch") -> subprocess.CompletedProcess:
+def crawl(
+    db_url: str, mirror: Mirror, *args: str, command: str = "cppcc-watch"
+) -> subprocess.CompletedProcess:
     settings = {**FAST, "CPPCC_WATCH_MIRROR": mirror.url}
     options = [x for name, value in settings.items() for x in ("-s", f"{name}={value}")]
     if command == "scrapy":
-        argv = [sys.executable, "-m", "scrapy", "crawl", *args, *options, "-s", f"CPPCC_WATCH_DB={db_url}"]
+        argv = [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "crawl",
+            *args,
+            *options,
+            "-s",
+            f"CPPCC_WATCH_DB={db_url}",
+        ]
     else:
         argv = [sys.executable, "-m", "cppcc_watch", "--db", db_url, "crawl", *args, *options]
     return subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=120)
@@ -202,7 +362,9 @@ def article_paths(mirror: Mirror) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def first_crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Mirror, Path, str, subprocess.CompletedProcess]]:
+def first_crawl(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Mirror, Path, str, subprocess.CompletedProcess]]:
     db_path = tmp_path_factory.mktemp("e2e") / "watch.db"
     db_url = f"sqlite:///{db_path}"
     with Mirror() as mirror:
@@ -212,7 +374,7 @@ def first_crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Mirr
 
 
 def test_first_crawl_stores_every_article_once_with_exact_fields(first_crawl) -> None:
-    mirror, db_path, _, result = first_crawl
+    _, db_path, _, result = first_crawl
     assert result.returncode == 0, result.stderr
     stored = {row["url"]: row for row in rows(db_path, "SELECT * FROM articles")}
     assert set(stored) == {s.url for s in [*CPPCC_LINKED, *CD_LINKED]}
@@ -233,8 +395,12 @@ def test_first_crawl_stores_every_article_once_with_exact_fields(first_crawl) ->
 
 def test_first_crawl_joins_pages_and_keeps_raw_html(first_crawl) -> None:
     _, db_path, _, _ = first_crawl
-    pages = rows(db_path, "SELECT p.url, p.page_number FROM raw_pages p JOIN articles a ON a.id = p.article_id "
-                          "WHERE a.url = ? ORDER BY p.page_number", A1.url)
+    pages = rows(
+        db_path,
+        "SELECT p.url, p.page_number FROM raw_pages p JOIN articles a ON a.id = p.article_id "
+        "WHERE a.url = ? ORDER BY p.page_number",
+        A1.url,
+    )
     assert [r["page_number"] for r in pages] == [1, 2]
     assert pages[1]["url"].endswith("c_967532_2.htm")
     assert rows(db_path, "SELECT COUNT(*) AS n FROM raw_pages")[0]["n"] == 12
@@ -269,8 +435,12 @@ def test_first_crawl_logs_the_run_and_the_rejects(first_crawl) -> None:
 
 def test_first_crawl_extracts_entities(first_crawl) -> None:
     _, db_path, _, _ = first_crawl
-    found = rows(db_path, "SELECT e.kind, e.name FROM mentions m JOIN entities e ON e.id = m.entity_id "
-                          "JOIN articles a ON a.id = m.article_id WHERE a.url = ?", A1.url)
+    found = rows(
+        db_path,
+        "SELECT e.kind, e.name FROM mentions m JOIN entities e ON e.id = m.entity_id "
+        "JOIN articles a ON a.id = m.article_id WHERE a.url = ?",
+        A1.url,
+    )
     names = {(r["kind"], r["name"]) for r in found}
     assert ("province", "Sichuan") in names
     assert ("city", "Chengdu") in names
@@ -292,7 +462,9 @@ def test_recrawls_download_only_what_is_new(first_crawl) -> None:
     mirror.reset_log()
     third = crawl(db_url, mirror, "cppcc")
     assert third.returncode == 0, third.stderr
-    assert sorted(article_paths(mirror)) == sorted(s.url.removeprefix("http://") for s in (NEW1, NEW2))
+    assert sorted(article_paths(mirror)) == sorted(
+        s.url.removeprefix("http://") for s in (NEW1, NEW2)
+    )
     count = rows(db_path, "SELECT COUNT(*) AS n FROM articles")[0]["n"]
     assert count == len(CPPCC_LINKED) + len(CD_LINKED) + 2
 

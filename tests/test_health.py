@@ -7,8 +7,15 @@ import pytest
 from cppcc_watch.health import RunCounts, assess_run
 
 HEALTHY = RunCounts(
-    listing_pages=3, article_pages=10, links_found=30, parsed=10, with_title=10, with_date=10,
-    with_body=10, new=10, articles_requested=10,
+    listing_pages=3,
+    article_pages=10,
+    links_found=30,
+    parsed=10,
+    with_title=10,
+    with_date=10,
+    with_body=10,
+    new=10,
+    articles_requested=10,
 )
 
 
@@ -28,13 +35,27 @@ def test_an_incremental_run_with_nothing_new_is_ok() -> None:
         (RunCounts(listing_pages=4), "yielded no article links"),
         (RunCounts(listing_pages=1, links_found=5, articles_requested=5), "none of the 5 article"),
         (
-            RunCounts(listing_pages=1, links_found=10, parsed=10, with_title=10, with_date=10,
-                      with_body=3, articles_requested=10),
+            RunCounts(
+                listing_pages=1,
+                links_found=10,
+                parsed=10,
+                with_title=10,
+                with_date=10,
+                with_body=3,
+                articles_requested=10,
+            ),
             "only 3 of 10 articles had a body",
         ),
         (
-            RunCounts(listing_pages=1, links_found=10, parsed=10, with_title=5, with_date=10,
-                      with_body=10, articles_requested=10),
+            RunCounts(
+                listing_pages=1,
+                links_found=10,
+                parsed=10,
+                with_title=5,
+                with_date=10,
+                with_body=10,
+                articles_requested=10,
+            ),
             "only 5 of 10 articles had a title",
         ),
     ],
@@ -46,7 +67,14 @@ def test_failed_runs_say_why(counts: RunCounts, words: str) -> None:
 
 
 def test_the_field_share_threshold_is_a_setting() -> None:
-    counts = RunCounts(listing_pages=1, links_found=10, parsed=10, with_title=10, with_date=7,
-                       with_body=10, articles_requested=10)
+    counts = RunCounts(
+        listing_pages=1,
+        links_found=10,
+        parsed=10,
+        with_title=10,
+        with_date=7,
+        with_body=10,
+        articles_requested=10,
+    )
     assert assess_run(counts, min_field_share=0.8).status == "failed"
     assert assess_run(counts, min_field_share=0.5).status == "ok"
