@@ -153,6 +153,18 @@ class _Statements:
             (*ARTICLE_COLUMNS[1:], "changed_at", "version"),
         )
         self.insert_version = _Prepared(insert(VERSIONS), dialect, _VERSION_COLUMNS)
+        entity_columns = (*_ENTITY_ATTRIBUTES, "parent_id")
+        self.find_entity = _Prepared(
+            select(ENTITIES.c.id, *(ENTITIES.c[name] for name in entity_columns)).where(
+                ENTITIES.c.key == bindparam("key")
+            ),
+            dialect,
+        )
+        self.insert_entity = _Prepared(
+            insert(ENTITIES).returning(ENTITIES.c.id),
+            dialect,
+            ("key", "kind", "name", *entity_columns),
+        )
         self.insert_pages = _Prepared(insert(PAGES), dialect, _PAGE_COLUMNS)
         self.delete_pages = _Prepared(
             delete(PAGES).where(PAGES.c.article_id == by_article), dialect
@@ -618,17 +630,16 @@ class Store:
         """The id of a province by name, created bare when no article named it yet."""
         return self._entity_id(conn, Entity(kind="province", name=name))
 
-    @staticmethod
     def _save_entity(
-        conn: Connection, key: str, kind: str, name: str, values: dict[str, Any]
+        self, conn: Connection, key: str, kind: str, name: str, values: dict[str, Any]
     ) -> _KnownEntity:
         """Insert an entity, or fill in the attributes its row lacks or has different."""
-        columns = [ENTITIES.c[column] for column in (*_ENTITY_ATTRIBUTES, "parent_id")]
-        row = conn.execute(select(ENTITIES.c.id, *columns).where(ENTITIES.c.key == key)).first()
+        row = self._sql.find_entity.run(conn, {"key": key}).first()
         if row is None:
-            result = conn.execute(insert(ENTITIES).values(key=key, kind=kind, name=name, **values))
+            new = {"key": key, "kind": kind, "name": name, "parent_id": None, **values}
+            entity_id = self._sql.insert_entity.run(conn, new).scalar_one()
             attributes = tuple(values[column] for column in _ENTITY_ATTRIBUTES)
-            return _KnownEntity(_new_id(result), attributes)
+            return _KnownEntity(entity_id, attributes)
         changed = {
             column: value
             for column, value in values.items()
@@ -650,15 +661,21 @@ class _KnownEntity:
 
 def _attributes(entity: Entity) -> tuple[Any, ...]:
     """An entity's attributes in _ENTITY_ATTRIBUTES order (`province` is for cities only)."""
-    return tuple(
-        None if name == "province" and entity.kind != "city" else getattr(entity, name)
-        for name in _ENTITY_ATTRIBUTES
+    return (
+        entity.acronym,
+        entity.code,
+        entity.province if entity.kind == "city" else None,
+        entity.region,
+        entity.latitude,
+        entity.longitude,
     )
 
 
 def _nothing_new(attributes: tuple[Any, ...], stored: tuple[Any, ...]) -> bool:
     """Whether every attribute an extraction gives is already stored."""
-    return all(new is None or new == old for new, old in zip(attributes, stored, strict=True))
+    return attributes == stored or all(
+        new is None or new == old for new, old in zip(attributes, stored, strict=True)
+    )
 
 
 def _new_id(result: CursorResult[Any]) -> int:
