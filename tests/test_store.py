@@ -387,6 +387,8 @@ def test_a_failed_upsert_inside_a_transaction_spares_the_others(
         with pytest.raises(ValueError):
             store.upsert_article(make_article(2, entities=bad))
         store.upsert_article(make_article(3))
+        urls = [make_article(n).url for n in (1, 2, 3)]
+        assert store.known_urls(urls) == {urls[0], urls[2]}  # reads see the open transaction
     assert rows(db_path, "SELECT url FROM articles ORDER BY id") == [
         (make_article(1).url,),
         (make_article(3).url,),
