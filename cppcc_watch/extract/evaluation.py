@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -113,11 +114,38 @@ def organization_canonicalizer() -> Callable[[str], str]:
     return canonical
 
 
+def place_canonicalizer() -> tuple[Callable[[str], str], Callable[[str, str], str]]:
+    """Maps province names and (city, province) pairs to the gazetteer's canonical names.
+
+    A label written with an alias the gazetteer knows ("Tibet", "Shigatse") then compares equal
+    to the canonical name the matcher reports ("Xizang", "Xigaze"). Unknown names stay as written.
+    """
+    try:
+        from cppcc_watch.extract.gazetteer import Gazetteer
+
+        gazetteer = Gazetteer.load()
+    except (ImportError, OSError):
+        return normalize, _city_key
+
+    def province(name: str) -> str:
+        record = gazetteer.province(name)
+        return normalize(record.name if record else name)
+
+    def city(name: str, parent: str) -> str:
+        record = gazetteer.city(name, province=parent or None)
+        if record is None:
+            return _city_key(name, province(parent) if parent else "")
+        return _city_key(record.name, record.province)
+
+    return province, city
+
+
 def label_sets(labels: dict[str, Any], canonical_org: Callable[[str], str]) -> dict[str, set[str]]:
     """The labels of one article as comparable sets, by kind."""
+    province, city = _PLACES()
     return {
-        "province": {normalize(p) for p in labels.get("provinces", [])},
-        "city": {_city_key(c["name"], c["province"]) for c in labels.get("cities", [])},
+        "province": {province(p) for p in labels.get("provinces", [])},
+        "city": {city(c["name"], c["province"]) for c in labels.get("cities", [])},
         "organization": {canonical_org(o) for o in labels.get("organizations", [])},
         "theme": {normalize(t) for t in labels.get("themes", [])},
     }
@@ -127,9 +155,10 @@ def prediction_sets(
     extraction: Extraction, canonical_org: Callable[[str], str]
 ) -> dict[str, set[str]]:
     """The entities of an extraction as comparable sets, by kind."""
+    province, city = _PLACES()
     return {
-        "province": {normalize(e.name) for e in extraction.provinces},
-        "city": {_city_key(e.name, e.province or "") for e in extraction.cities},
+        "province": {province(e.name) for e in extraction.provinces},
+        "city": {city(e.name, e.province or "") for e in extraction.cities},
         "organization": {canonical_org(e.name) for e in extraction.organizations},
         "theme": {normalize(e.name) for e in extraction.themes},
     }
@@ -168,6 +197,9 @@ def evaluate(
         if article_errors.false_positives or article_errors.false_negatives:
             errors.append(article_errors)
     return Evaluation(scores=scores, errors=errors, articles=count)
+
+
+_PLACES = cache(place_canonicalizer)
 
 
 def _city_key(name: str, province: str) -> str:

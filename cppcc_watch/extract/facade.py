@@ -10,27 +10,14 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from cppcc_watch.extract.types import Entity, Extraction, Mention
 
 SNIPPET_CONTEXT = 60
-_SPACE_RE = re.compile(r"\s+")
 # A dateline at the start of the lead: "BEIJING --", "XI'AN -", "LHASA —".
 _DATELINE_RE = re.compile(r"[A-Z][A-Z'’.\- ]*[A-Z.]\s*(?:--|-|—|–)\s")
-
-
-@dataclass(frozen=True)
-class _Hit:
-    """A match in the combined text, already resolved to its entity key."""
-
-    kind: str
-    key: tuple[str, ...]
-    start: int
-    end: int
-    text: str
 
 
 class Extractor:
@@ -46,6 +33,7 @@ class Extractor:
         self.themes = themes
         self.gazetteer = gazetteer
         self._themes_exclude = _accepts_exclude(themes.find)
+        self._attributes: dict[tuple[str, ...], dict[str, Any]] = {}
 
     def extract(self, body: str, title: str = "") -> Extraction:
         """The entities of one article (see `extract_entities`)."""
@@ -53,72 +41,81 @@ class Extractor:
         if not body.strip() and not title.strip():
             return Extraction()
         text = f"{title}\n{body}"
-        hits, acronyms = self._hits(text)
+        grouped, acronyms = self._grouped_hits(text)
         located = _Locator(title, body)
-        entities: dict[tuple[str, ...], Entity] = {}
-        first_seen: dict[tuple[str, ...], int] = {}
-        for hit in sorted(hits, key=lambda h: h.start):
-            entity = entities.get(hit.key)
-            if entity is None:
-                entity = entities[hit.key] = self._new_entity(hit, acronyms)
-                first_seen[hit.key] = hit.start
-            entity.mentions.append(located.mention(hit.start, hit.end, hit.text))
-        ordered = sorted(entities, key=lambda k: (-entities[k].count, first_seen[k]))
         result = Extraction()
-        groups = {
+        lists = {
             "province": result.provinces,
             "city": result.cities,
             "organization": result.organizations,
             "theme": result.themes,
         }
-        for key in ordered:
-            groups[entities[key].kind].append(entities[key])
+        for key in sorted(grouped, key=lambda k: (-len(grouped[k]), grouped[k][0][0])):
+            entity = self._new_entity(key, acronyms)
+            entity.mentions = [located.mention(s, e, t) for s, e, t in grouped[key]]
+            lists[key[0]].append(entity)
         lead = located.lead_span()
         _mark_focus(result.provinces, lead)
         _mark_focus(result.cities, lead)
         return result
 
-    def _hits(self, text: str) -> tuple[list[_Hit], dict[str, str]]:
-        """Every hit of the three matchers, and the acronym of each organization that has one."""
-        org_hits = self.organizations.find(text)
-        org_spans = [(h.start, h.end) for h in org_hits]
-        hits = [
-            _Hit("organization", ("organization", h.name), h.start, h.end, h.text) for h in org_hits
-        ]
+    def _grouped_hits(
+        self, text: str
+    ) -> tuple[dict[tuple[str, ...], list[tuple[int, int, str]]], dict[str, str]]:
+        """(start, end, text) of every hit by entity key, and each organization's acronym."""
+        grouped: dict[tuple[str, ...], list[tuple[int, int, str]]] = {}
         acronyms: dict[str, str] = {}
+        org_hits = self.organizations.find(text)
         for h in org_hits:
-            if getattr(h, "acronym", None):
+            grouped.setdefault(("organization", h.name), []).append((h.start, h.end, h.text))
+            if h.acronym:
                 acronyms.setdefault(h.name, h.acronym)
+        org_spans = [(h.start, h.end) for h in org_hits]
         for h in self.places.find(text, exclude=org_spans):
-            key = (
-                ("province", h.name) if h.kind == "province" else ("city", h.name, h.province or "")
-            )
-            hits.append(_Hit(key[0], key, h.start, h.end, h.text))
+            key = ("province", h.name) if h.kind == "province" else ("city", h.name, h.province)
+            grouped.setdefault(key, []).append((h.start, h.end, h.text))
         if self._themes_exclude:
             theme_hits = self.themes.find(text, exclude=org_spans)
         else:
             theme_hits = self.themes.find(text)
-        hits.extend(_Hit("theme", ("theme", h.theme), h.start, h.end, h.text) for h in theme_hits)
-        return hits, acronyms
+        for h in theme_hits:
+            grouped.setdefault(("theme", h.theme), []).append((h.start, h.end, h.text))
+        for spans in grouped.values():
+            spans.sort()
+        return grouped, acronyms
 
-    def _new_entity(self, hit: _Hit, acronyms: dict[str, str]) -> Entity:
-        name = hit.key[1]
-        entity = Entity(kind=hit.kind, name=name)
-        if hit.kind == "organization":
-            entity.acronym = acronyms.get(name)
-        elif hit.kind == "province":
-            record = self.gazetteer.province(name)
-            if record is not None:
-                entity.code, entity.region = record.code, record.region
-                entity.latitude, entity.longitude = record.latitude, record.longitude
-        elif hit.kind == "city":
-            entity.province = hit.key[2] or None
-            record = self.gazetteer.city(name, province=entity.province)
-            if record is not None:
-                entity.province = record.province
-                entity.code = record.code
-                entity.latitude, entity.longitude = record.latitude, record.longitude
-        return entity
+    def _new_entity(self, key: tuple[str, ...], acronyms: dict[str, str]) -> Entity:
+        """An entity without mentions, with its gazetteer or registry attributes."""
+        kind, name = key[0], key[1]
+        if kind == "organization":
+            return Entity(kind=kind, name=name, acronym=acronyms.get(name))
+        if kind == "theme":
+            return Entity(kind=kind, name=name)
+        attributes = self._attributes.get(key)
+        if attributes is None:
+            attributes = self._attributes[key] = self._place_attributes(key)
+        return Entity(kind=kind, name=name, **attributes)
+
+    def _place_attributes(self, key: tuple[str, ...]) -> dict[str, Any]:
+        if key[0] == "province":
+            p = self.gazetteer.province(key[1])
+            if p is None:
+                return {}
+            return {
+                "code": p.code,
+                "region": p.region,
+                "latitude": p.latitude,
+                "longitude": p.longitude,
+            }
+        c = self.gazetteer.city(key[1], province=key[2])
+        if c is None:
+            return {"province": key[2]}
+        return {
+            "province": c.province,
+            "code": c.code,
+            "latitude": c.latitude,
+            "longitude": c.longitude,
+        }
 
 
 class _Locator:
@@ -130,19 +127,12 @@ class _Locator:
         self.body_offset = len(title) + 1
 
     def mention(self, start: int, end: int, text: str) -> Mention:
+        """The mention at [start, end) of the combined text, relative to its field."""
         if start < self.body_offset - 1:
-            field, source, base = "title", self.title, 0
-        else:
-            field, source, base = "body", self.body, self.body_offset
-        local_start = max(0, start - base)
-        local_end = min(len(source), end - base)
-        return Mention(
-            start=local_start,
-            end=local_end,
-            text=text,
-            snippet=snippet(source, local_start, local_end),
-            field=field,
-        )
+            return Mention(start, end, text, snippet(self.title, start, end), "title")
+        base = self.body_offset
+        start, end = max(0, start - base), end - base
+        return Mention(start, end, text, snippet(self.body, start, end), "body")
 
     def lead_span(self) -> tuple[int, int]:
         """Body offsets of the lead paragraph (first non-empty line), without its dateline."""
@@ -159,18 +149,23 @@ class _Locator:
 def snippet(text: str, start: int, end: int, context: int = SNIPPET_CONTEXT) -> str:
     """About `context` characters either side of text[start:end], cut on word boundaries,
     whitespace collapsed, with "…" where the text was cut."""
-    left_from = max(0, start - context)
+    left_from = start - context
     if left_from > 0:
         space = text.find(" ", left_from, start)
-        left_from = space + 1 if space != -1 else left_from
-    right_to = min(len(text), end + context)
+        if space != -1:
+            left_from = space + 1
+        prefix = "…"
+    else:
+        left_from, prefix = 0, ""
+    right_to = end + context
     if right_to < len(text):
         space = text.rfind(" ", end, right_to)
-        right_to = space if space != -1 else right_to
-    piece = _SPACE_RE.sub(" ", text[left_from:right_to]).strip()
-    prefix = "…" if left_from > 0 else ""
-    suffix = "…" if right_to < len(text) else ""
-    return f"{prefix}{piece}{suffix}"
+        if space != -1:
+            right_to = space
+        suffix = "…"
+    else:
+        suffix = ""
+    return prefix + " ".join(text[left_from:right_to].split()) + suffix
 
 
 def _mark_focus(places: list[Entity], lead: tuple[int, int]) -> None:
