@@ -74,6 +74,8 @@ def load_labeled(directory: Path | str = DEFAULT_LABELED_DIR) -> list[dict[str, 
     """Every labeled article of `directory` (*.json files holding one article or a list), by id."""
     articles: list[dict[str, Any]] = []
     for path in sorted(Path(directory).glob("*.json")):
+        if path.name == "baseline.json":
+            continue
         data = json.loads(path.read_text(encoding="utf-8"))
         if isinstance(data, dict) and "labels" in data:
             articles.append(data)

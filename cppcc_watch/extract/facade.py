@@ -16,6 +16,8 @@ from typing import Any
 from cppcc_watch.extract.types import Entity, Extraction, Mention
 
 SNIPPET_CONTEXT = 60
+# Texts longer than this are matched piecewise (see Extractor._grouped_hits_chunked).
+CHUNK_SIZE = 100_000
 # A dateline at the start of the lead: "BEIJING --", "XI'AN -", "LHASA —".
 _DATELINE_RE = re.compile(r"[A-Z][A-Z'’.\- ]*[A-Z.]\s*(?:--|-|—|–)\s")
 
@@ -41,7 +43,7 @@ class Extractor:
         if not body.strip() and not title.strip():
             return Extraction()
         text = f"{title}\n{body}"
-        grouped, acronyms = self._grouped_hits(text)
+        grouped, acronyms = self._grouped_hits_chunked(text)
         located = _Locator(title, body)
         result = Extraction()
         lists = {
@@ -58,6 +60,25 @@ class Extractor:
         _mark_focus(result.provinces, lead)
         _mark_focus(result.cities, lead)
         return result
+
+    def _grouped_hits_chunked(
+        self, text: str
+    ) -> tuple[dict[tuple[str, ...], list[tuple[int, int, str]]], dict[str, str]]:
+        """`_grouped_hits`, run piecewise on texts longer than CHUNK_SIZE (cut at line breaks).
+
+        Real articles are far shorter; this bounds the cost of any context rule on huge input.
+        """
+        if len(text) <= CHUNK_SIZE:
+            return self._grouped_hits(text)
+        grouped: dict[tuple[str, ...], list[tuple[int, int, str]]] = {}
+        acronyms: dict[str, str] = {}
+        for offset, chunk in _chunks(text, CHUNK_SIZE):
+            part, part_acronyms = self._grouped_hits(chunk)
+            for key, spans in part.items():
+                grouped.setdefault(key, []).extend((s + offset, e + offset, t) for s, e, t in spans)
+            for name, acronym in part_acronyms.items():
+                acronyms.setdefault(name, acronym)
+        return grouped, acronyms
 
     def _grouped_hits(
         self, text: str
@@ -166,6 +187,20 @@ def snippet(text: str, start: int, end: int, context: int = SNIPPET_CONTEXT) -> 
     else:
         suffix = ""
     return prefix + " ".join(text[left_from:right_to].split()) + suffix
+
+
+def _chunks(text: str, size: int) -> list[tuple[int, str]]:
+    """(offset, piece) of `text` cut into pieces of about `size` characters at line breaks."""
+    pieces: list[tuple[int, str]] = []
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + size)
+        if end < len(text):
+            newline = text.rfind("\n", start + size // 2, end)
+            end = newline + 1 if newline != -1 else end
+        pieces.append((start, text[start:end]))
+        start = end
+    return pieces
 
 
 def _mark_focus(places: list[Entity], lead: tuple[int, int]) -> None:
