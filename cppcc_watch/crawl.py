@@ -1,11 +1,14 @@
 """Run the project's spiders in this process, into the database, and report how each run went.
 
 Spiders are loaded by name through Scrapy's spider loader (SPIDER_MODULES), so the library never
-imports the crawl layer directly.
+imports the crawl layer directly. Each spider's crawl lock is taken before Scrapy starts: a crawl
+that overlaps another crawl of the same spider into the same database stops at once (CrawlBusy,
+exit code 75) without touching the database.
 """
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +17,7 @@ from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 
 from cppcc_watch.errors import BadInput
+from cppcc_watch.store.locks import CrawlLock
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,7 @@ class SpiderRun:
     unchanged: int
     rejected: int
     failed_requests: int
+    retries: int = 0
 
 
 def project_settings(db_url: str, overrides: dict[str, Any] | None = None) -> Settings:
@@ -47,16 +52,23 @@ def spider_names(settings: Settings) -> list[str]:
 
 
 def run_crawl(names: list[str], settings: Settings) -> list[SpiderRun]:
-    """Crawl with the named spiders (all when empty) at once; blocks until all have finished."""
+    """Crawl with the named spiders (all when empty) at once; blocks until all have finished.
+
+    Raises CrawlBusy, before any request, when another crawl of one of them is running.
+    """
     known = spider_names(settings)
     unknown = [n for n in names if n not in known]
     if unknown:
         raise BadInput(f"unknown spider {unknown[0]!r}; known spiders: {', '.join(known)}")
-    process = CrawlerProcess(settings)
-    crawlers = [process.create_crawler(name) for name in (names or known)]
-    for crawler in crawlers:
-        process.crawl(crawler)
-    process.start()
+    chosen = list(dict.fromkeys(names)) or known
+    with ExitStack() as locks:
+        for name in chosen:
+            locks.enter_context(CrawlLock(settings.get("CPPCC_WATCH_DB"), name))
+        process = CrawlerProcess(settings)
+        crawlers = [process.create_crawler(name) for name in chosen]
+        for crawler in crawlers:
+            process.crawl(crawler)
+        process.start()
     runs = []
     for crawler in crawlers:
         stats = crawler.stats.get_stats() if crawler.stats else {}
@@ -76,6 +88,7 @@ def run_crawl(names: list[str], settings: Settings) -> list[SpiderRun]:
                 unchanged=count("unchanged"),
                 rejected=count("rejected"),
                 failed_requests=count("failed_requests"),
+                retries=count("retries"),
             )
         )
     return runs

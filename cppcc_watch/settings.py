@@ -80,6 +80,30 @@ SETTINGS: tuple[Setting, ...] = (
         "title, a date and a body.",
     ),
     Setting(
+        "CPPCC_WATCH_HEALTH_RUNS",
+        5,
+        "Health check: how many previous successful runs of the same spider a run is compared "
+        "with (0: no comparison).",
+    ),
+    Setting(
+        "CPPCC_WATCH_HEALTH_DROP",
+        0.25,
+        "Health check: a run fails when its share of articles with a title, a date or a body, "
+        "or its number of new articles (when usually at least 4 over 3+ runs), is below this "
+        "share of the median of the previous runs.",
+    ),
+    Setting(
+        "CPPCC_WATCH_RETRY_BACKOFF",
+        2.0,
+        "Seconds before the first retry of a failed request; each further retry waits twice as "
+        "long (RETRY_TIMES retries at most). 0: retry at once.",
+    ),
+    Setting(
+        "CPPCC_WATCH_RETRY_BACKOFF_MAX",
+        60.0,
+        "Longest wait before a retry, in seconds.",
+    ),
+    Setting(
         "CPPCC_WATCH_EXTRACT",
         True,
         "Extract provinces, cities, organizations and themes from each article as it is stored.",
@@ -111,12 +135,25 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
+# Faults: every download is bounded in time and size; transient failures (5xx, 408, 429,
+# timeouts, dropped connections, truncated bodies) are retried RETRY_TIMES times, backed off
+# (CPPCC_WATCH_RETRY_BACKOFF); what still fails is recorded in `rejects` and counted in the run.
 DOWNLOAD_TIMEOUT = 30
 DNS_TIMEOUT = 20
 DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+DOWNLOAD_FAIL_ON_DATALOSS = True
 RETRY_ENABLED = True
-RETRY_TIMES = 2
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 REDIRECT_MAX_TIMES = 5
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "spiders.middlewares.StrictOffsiteMiddleware": 50,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "spiders.middlewares.BackoffRetryMiddleware": 550,
+}
 
 DOWNLOAD_HANDLERS = {
     "http": "spiders.mirror.MirrorDownloadHandler",

@@ -19,13 +19,14 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import (
     CannotResolveHostError,
+    DownloadCancelledError,
     DownloadConnectionRefusedError,
     DownloadFailedError,
     DownloadTimeoutError,
     IgnoreRequest,
     ResponseDataLossError,
 )
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import (
     ConnectionLost,
@@ -38,10 +39,14 @@ from twisted.python.failure import Failure
 
 from cppcc_watch.items import Article
 from cppcc_watch.sites.common import merge_pages
+from cppcc_watch.store.history import last_status
 from cppcc_watch.store.repository import Store
 
 STAT = "cppcc_watch/{}".format
 request_failed = object()  # signal: a request failed for good (args: request, reason)
+page_rejected = object()  # signal: a downloaded page could not be used (args: url, reason)
+# how the previous run ended when this one must finish its work (walk listings to the end)
+CATCH_UP = ("interrupted", "failed")
 
 _LISTING_PAGE = re.compile(r"_(\d+)\.html?$")
 
@@ -69,6 +74,8 @@ def describe_failure(failure: Failure) -> str:
         return f"HTTP {failure.value.response.status}"
     if failure.check(CannotResolveHostError, DNSLookupError):
         return f"cannot reach {host}: DNS lookup failed"
+    if failure.check(DownloadCancelledError):
+        return f"download from {host} cancelled: {failure.getErrorMessage()}"[:300]
     if failure.check(DownloadTimeoutError, TimeoutError, TCPTimedOutError):
         return f"cannot reach {host}: timed out"
     if failure.check(DownloadConnectionRefusedError, ConnectionRefusedError):
@@ -98,12 +105,21 @@ class NewsSpider(scrapy.Spider):
         spider.max_articles = settings.getint("CPPCC_WATCH_MAX_ARTICLES")
         spider.db_url = settings.get("CPPCC_WATCH_DB")
         spider.scheduled: set[str] = set()
+        spider.catch_up = False
         crawler.signals.connect(spider._close_store, signal=signals.spider_closed)
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        """Request the first listing page of every configured section."""
+        """Request the first listing page of every configured section (none when another crawl
+        of this spider holds the lock: the run log has said so)."""
+        if self.crawler.stats.get_value(STAT("busy")):
+            return
         self.store = Store.open(self.db_url)
+        self.store.mark_stale_runs()
+        previous = last_status(self.store, self.name, before=2**62)
+        self.catch_up = previous in CATCH_UP
+        if self.catch_up:
+            self.logger.info("the previous run %s: walking every listing to the end", previous)
         for url in self.start_pages:
             yield scrapy.Request(
                 url,
@@ -115,6 +131,8 @@ class NewsSpider(scrapy.Spider):
 
     def parse_listing(self, response: Response, section: str) -> Any:
         """Follow the listing's article links that are not stored yet, then maybe its next page."""
+        if not self._usable(response):
+            return
         stats = self.crawler.stats
         stats.inc_value(STAT("listing_pages"))
         page = self.site.ListingPage(response.text, response.url)
@@ -141,7 +159,9 @@ class NewsSpider(scrapy.Spider):
                 cb_kwargs={"section": section, "parts": {}},
                 meta={"cppcc_watch_kind": "article"},
             )
-        if not fresh or listing_page_number(response.url) >= self.max_listing_pages:
+        if listing_page_number(response.url) >= self.max_listing_pages:
+            return
+        if not fresh and not self.catch_up:
             return
         next_pages = sorted(
             (
@@ -162,6 +182,8 @@ class NewsSpider(scrapy.Spider):
 
     def parse_article(self, response: Response, section: str, parts: dict[int, Article]) -> Any:
         """Parse one page of an article; fetch its remaining pages, then yield the whole article."""
+        if not self._usable(response):
+            return
         self.crawler.stats.inc_value(STAT("article_pages"))
         page = self.site.ArticlePage(response.text, response.url)
         article = page.to_article(source=self.name, section=section)
@@ -183,6 +205,18 @@ class NewsSpider(scrapy.Spider):
             return
         self.crawler.stats.inc_value(STAT("parsed"))
         yield merge_pages([parts[n] for n in sorted(parts)])
+
+    def _usable(self, response: Response) -> bool:
+        """Whether a response is an HTML page; if not, it is recorded as a rejected page."""
+        if isinstance(response, TextResponse):
+            return True
+        kind = response.headers.get(b"Content-Type", b"").decode("latin-1") or "none"
+        reason = f"not an HTML page (Content-Type: {kind}, {len(response.body)} bytes)"
+        self.crawler.stats.inc_value(STAT("bad_pages"))
+        self.crawler.signals.send_catch_log(
+            signal=page_rejected, url=response.url, reason=reason[:300]
+        )
+        return False
 
     def on_error(self, failure: Failure) -> None:
         """Count and record a request that failed for good; the crawl goes on."""

@@ -1,9 +1,11 @@
-"""Scrapy extension that writes each spider run to the crawl log (`crawl_runs`) with its rejects,
-and closes the run with a health verdict."""
+"""Scrapy extension that owns a spider's run: it takes the crawl lock, writes the run to the crawl
+log (`crawl_runs`) with its rejects, and closes it with a health verdict (the run's own counts,
+then a comparison with the spider's previous successful runs)."""
 
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from scrapy import Spider, signals
@@ -11,10 +13,14 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
 
-from cppcc_watch.health import RunCounts, assess_run
+from cppcc_watch.health import RunCounts, assess_history, assess_run
+from cppcc_watch.store.history import figures_of, previous_runs, save_figures
+from cppcc_watch.store.locks import CrawlBusy, CrawlLock
 from cppcc_watch.store.repository import Store
 
-from .base import STAT, request_failed
+from .base import STAT, page_rejected, request_failed
+
+logger = logging.getLogger(__name__)
 
 # close reasons that mean the run was stopped from outside rather than finished
 _INTERRUPTED = {"shutdown", "cancelled"}
@@ -27,8 +33,11 @@ class RunLog:
         self.crawler = crawler
         self.db_url = crawler.settings.get("CPPCC_WATCH_DB")
         self.min_field_share = crawler.settings.getfloat("CPPCC_WATCH_MIN_FIELD_SHARE")
+        self.history_runs = crawler.settings.getint("CPPCC_WATCH_HEALTH_RUNS")
+        self.history_drop = crawler.settings.getfloat("CPPCC_WATCH_HEALTH_DROP")
         self.store: Store | None = None
         self.run_id: int | None = None
+        self.lock: CrawlLock | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunLog:
@@ -42,10 +51,24 @@ class RunLog:
         crawler.signals.connect(ext.item_error, signal=signals.item_error)
         crawler.signals.connect(ext.spider_error, signal=signals.spider_error)
         crawler.signals.connect(ext.request_failed, signal=request_failed)
+        crawler.signals.connect(ext.page_rejected, signal=page_rejected)
         return ext
 
     def spider_opened(self, spider: Spider) -> None:
-        """Open the run's row (status "running")."""
+        """Take the crawl lock and open the run's row (status "running").
+
+        When another crawl of this spider holds the lock, no row is written and the spider is
+        told (stat `cppcc_watch/busy`) to request nothing.
+        """
+        lock = CrawlLock(self.db_url, spider.name)
+        try:
+            self.lock = lock.acquire()
+        except CrawlBusy as busy:
+            logger.error("%s", busy)
+            self.crawler.stats.set_value(STAT("busy"), str(busy))
+            self.crawler.stats.set_value(STAT("status"), "busy")
+            self.crawler.stats.set_value(STAT("reason"), str(busy))
+            return
         self.store = Store.open(self.db_url)
         self.store.mark_stale_runs()
         settings = {
@@ -85,28 +108,63 @@ class RunLog:
         """A request that failed after its retries."""
         self._reject(request.url, "request", reason)
 
+    def page_rejected(self, url: str, reason: str) -> None:
+        """A downloaded page the spider could not use (not HTML, say)."""
+        self._reject(url, "parse", reason)
+
     def spider_closed(self, spider: Spider, reason: str) -> None:
         """Close the run with its counts and health verdict."""
-        if self.store is None or self.run_id is None:
-            return
+        try:
+            self._finish(spider, reason)
+        finally:
+            if self.lock is not None:
+                self.lock.release()
+                self.lock = None
+
+    def _counts(self) -> RunCounts:
         stats = self.crawler.stats
 
         def count(name: str) -> int:
-            return int(stats.get_value(STAT(name), 0) or 0)
+            return int(stats.get_value(name, 0) or 0)
 
-        counts = RunCounts(**{field: count(field) for field in RunCounts.__dataclass_fields__})
+        figures = {field: count(STAT(field)) for field in RunCounts.__dataclass_fields__}
+        figures["retries"] = count("retry/count")
+        figures["retries_exhausted"] = count("retry/max_reached")
+        return RunCounts(**figures)
+
+    def _verdict(self, spider: Spider, counts: RunCounts) -> tuple[str, str | None]:
+        """The run's own health verdict, then the comparison with earlier runs."""
+        assert self.store is not None and self.run_id is not None
         verdict = assess_run(
             counts,
             min_field_share=self.min_field_share,
-            first_error=stats.get_value(STAT("first_error"), "") or "",
+            first_error=self.crawler.stats.get_value(STAT("first_error"), "") or "",
         )
-        status, why = verdict.status, verdict.reason
+        if verdict.status == "ok" and self.history_runs > 0:
+            earlier = previous_runs(
+                self.store, spider.name, before=self.run_id, limit=self.history_runs
+            )
+            verdict = assess_history(
+                counts,
+                [RunCounts.from_json(figures_of(run)) for run in earlier],
+                drop=self.history_drop,
+            )
+        return verdict.status, verdict.reason
+
+    def _finish(self, spider: Spider, reason: str) -> None:
+        if self.store is None or self.run_id is None:
+            return
+        stats = self.crawler.stats
+        counts = self._counts()
+        status, why = self._verdict(spider, counts)
         if reason in _INTERRUPTED:
             status, why = "interrupted", f"stopped before the end ({reason})"
         elif reason not in ("finished", "closespider_itemcount"):
             why = f"{why}; closed: {reason}" if why else f"closed: {reason}"
         stats.set_value(STAT("status"), status)
         stats.set_value(STAT("reason"), why)
+        stats.set_value(STAT("retries"), counts.retries)
+        save_figures(self.store, self.run_id, counts.to_json())
         self.store.finish_run(
             self.run_id,
             status=status,
