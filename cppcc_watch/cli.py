@@ -160,7 +160,7 @@ def crawl(
         click.echo(
             f"{run.spider}: {run.status}: {run.new} new, {run.updated} updated, "
             f"{run.unchanged} unchanged, {run.rejected} rejected, "
-            f"{run.failed_requests} failed requests"
+            f"{run.failed_requests} failed requests, {run.retries} retries"
             + (f" (run {run.run_id})" if run.run_id else "")
         )
         if run.status != "ok":
