@@ -7,6 +7,14 @@ import pytest
 from cppcc_watch.extract.gazetteer import Gazetteer
 from cppcc_watch.extract.places import PlaceHit, PlaceMatcher, normalize
 
+ALL_KINDS = (
+    "municipality",
+    "prefecture-level city",
+    "autonomous prefecture",
+    "prefecture",
+    "league",
+)
+
 
 @pytest.fixture(scope="module")
 def matcher() -> PlaceMatcher:
@@ -78,9 +86,8 @@ def test_municipality_is_province_and_city_on_one_span(matcher: PlaceMatcher, na
         ("Ürümqi and Urumqi", [("Urumqi", "Xinjiang"), ("Urumqi", "Xinjiang")]),
         ("Xiangfan is now Xiangyang", [("Xiangyang", "Hubei"), ("Xiangyang", "Hubei")]),
         ("Shigatse, or Xigaze", [("Xigaze", "Xizang"), ("Xigaze", "Xizang")]),
-        ("Kashgar and Hotan", [("Kashgar", "Xinjiang"), ("Hotan", "Xinjiang")]),
-        ("Yanbian Korean autonomous prefecture", [("Yanbian", "Jilin")]),
-        ("Xilingol League", [("Xilingol", "Inner Mongolia")]),
+        ("Karamay and Turpan", [("Karamay", "Xinjiang"), ("Turpan", "Xinjiang")]),
+        ("Kumul, or Hami", [("Hami", "Xinjiang"), ("Hami", "Xinjiang")]),
         ("Lhasa and Hohhot", [("Lhasa", "Xizang"), ("Hohhot", "Inner Mongolia")]),
         ("Ma'anshan steel", [("Ma'anshan", "Anhui")]),
     ],
@@ -90,6 +97,42 @@ def test_city_forms(
 ) -> None:
     hits = matcher.find(text)
     assert cities(hits) == expected_cities
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Yanbian Korean autonomous prefecture", ("Yanbian", "Jilin")),
+        ("Xilingol League", ("Xilingol", "Inner Mongolia")),
+        ("Hainan Tibetan autonomous prefecture", ("Hainan", "Qinghai")),
+        ("the Ili Kazak autonomous prefecture", ("Ili", "Xinjiang")),
+        ("Ngari prefecture", ("Ngari", "Xizang")),
+        ("Xishuangbanna", ("Xishuangbanna", "Yunnan")),
+    ],
+)
+def test_prefectures_and_leagues_are_cities_only_on_request(
+    matcher: PlaceMatcher, text: str, expected: tuple[str, str]
+) -> None:
+    assert cities(matcher.find(text)) == []
+    everything = PlaceMatcher(city_kinds=ALL_KINDS)
+    assert cities(everything.find(text)) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("BEIJING -- The meeting opened.", ["Beijing"]),
+        ("Title\nHONG KONG — Lawmakers met.", ["Hong Kong"]),
+        ("XINING, Dec 3 (Xinhua) -- Snow fell.", []),
+        ("The BEIJING office", []),
+    ],
+)
+def test_all_caps_datelines(matcher: PlaceMatcher, text: str, expected: list[str]) -> None:
+    assert provinces(matcher.find(text)) == expected
+
+
+def test_all_caps_city_dateline(matcher: PlaceMatcher) -> None:
+    assert cities(matcher.find("XINING, Dec 3 (Xinhua) -- Snow fell.")) == [("Xining", "Qinghai")]
 
 
 def test_city_does_not_imply_its_province(matcher: PlaceMatcher) -> None:
@@ -105,8 +148,8 @@ def test_city_does_not_imply_its_province(matcher: PlaceMatcher) -> None:
         ("Jilin City is cold.", [], [("Jilin", "Jilin")]),
         ("in Jilin city, Jilin province", ["Jilin"], [("Jilin", "Jilin")]),
         ("Hainan is warm.", ["Hainan"], []),
-        ("Hainan Tibetan autonomous prefecture", [], [("Hainan", "Qinghai")]),
-        ("Hainan prefecture in Qinghai", ["Qinghai"], [("Hainan", "Qinghai")]),
+        ("Hainan Tibetan autonomous prefecture", [], []),  # not a city, not the province
+        ("Hainan prefecture in Qinghai", ["Qinghai"], []),
     ],
 )
 def test_province_names_shared_with_cities(

@@ -28,9 +28,10 @@ flat in the gazetteer's size. The candidates are then filtered by rules that nee
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import ahocorasick
@@ -38,6 +39,9 @@ import ahocorasick
 from cppcc_watch.extract.gazetteer import Gazetteer, fold
 
 CONTEXT_WINDOW = 100
+# ENTITY_RULES: a city is a municipality or a prefecture-level city; autonomous prefectures,
+# prefectures and leagues are prefecture-level too, but not cities.
+CITY_KINDS = frozenset({"municipality", "prefecture-level city"})
 
 
 def _words(text: str) -> frozenset[str]:
@@ -71,11 +75,12 @@ SURNAMES = _words(
     Rao Xi Mi Ji"""
 )
 
-_WORD = re.compile(r"[ \t]+([A-Za-z][\w'’&.]*)")
+_LOWER_WORD = re.compile(r"[a-z]+")
+_FOLLOW = re.compile(r"(?:[ \t]+[A-Za-z][\w'’&.]*){1,6}")
 _HYPHEN_CHAIN = re.compile(r"(?:-[A-Z][\w'’]*)*")
 _ORG_OF_BEFORE = re.compile(r"\b([A-Z][a-z]+) of (?:the )?$")
-_SURNAME_BEFORE = re.compile(r"(?:^|[^\w'’-])([A-Z][a-z]{0,4}) $")
 _SURNAME_AFTER = re.compile(r" ([A-Z][a-z]{0,4})(?=[^\w'’-]|$)(?! [A-Z])")
+_DATELINE = re.compile(r"\s*(?:--|—|–|-|,|\()")  # "BEIJING -- ", "XINING, Dec 3"
 _GAP_AFTER = re.compile(r",\s*|\s+in\s+|\s+of\s+|\s*\(\s*")  # "Suzhou, Jiangsu"
 _GAP_BEFORE = re.compile(r"['’]s\s+")  # "Jiangsu's Suzhou"
 _WORDS = re.compile(r"[A-Za-z][\w'’-]*")
@@ -105,9 +110,13 @@ class _Entry:
 
 @dataclass(frozen=True)
 class _Form:
+    """A surface form in the automaton: its length and what it stands for, pre-sorted by kind."""
+
     length: int
-    entries: tuple[_Entry, ...]
+    provinces: tuple[str, ...]
+    cities: tuple[_Entry, ...]
     acronym: bool
+    one_word: bool
 
 
 def _fold_table() -> dict[int, str]:
@@ -143,7 +152,14 @@ def normalize(text: str) -> str:
 class PlaceMatcher:
     """Finds province and city mentions in a text; build once, reuse for every article."""
 
-    def __init__(self, gazetteer: Gazetteer | None = None) -> None:
+    def __init__(
+        self,
+        gazetteer: Gazetteer | None = None,
+        city_kinds: Collection[str] = CITY_KINDS,
+    ) -> None:
+        """Build the automaton; `city_kinds` are the kinds of prefecture-level division reported as
+        cities (the other kinds are still matched, so that their names are not taken for
+        something else, but not reported)."""
         self.gazetteer = gazetteer or Gazetteer.load()
         forms: dict[str, list[_Entry]] = {}
         acronyms: set[str] = set()
@@ -160,13 +176,17 @@ class PlaceMatcher:
             for form in p.aliases:
                 add(form, _Entry("province", p.name, None))
         for c in self.gazetteer.cities:
+            kind = "city" if c.kind in city_kinds else "other"
             for form in c.aliases:
-                add(form, _Entry("city", c.name, c.province))
+                add(form, _Entry(kind, c.name, c.province))
             for form in c.guarded:
-                add(form, _Entry("city", c.name, c.province, guarded=True))
+                add(form, _Entry(kind, c.name, c.province, guarded=True))
         self._automaton = ahocorasick.Automaton()
         for key, entries in forms.items():
-            self._automaton.add_word(key, _Form(len(key), tuple(entries), key in acronyms))
+            provinces = tuple(e.name for e in entries if e.kind == "province")
+            cities = tuple(e for e in entries if e.kind == "city")
+            form = _Form(len(key), provinces, cities, key in acronyms, " " not in key)
+            self._automaton.add_word(key, form)
         self._automaton.make_automaton()
 
     def find(self, text: str, exclude: Sequence[tuple[int, int]] = ()) -> list[PlaceHit]:
@@ -175,26 +195,28 @@ class PlaceMatcher:
         `exclude` holds spans (start, end) of organization names: places inside them are skipped.
         """
         matches = self._candidates(text)
-        mentioned = [(s, e, entry.name) for s, e, form in matches for entry in form.entries
-                     if entry.kind == "province"]  # fmt: skip
+        mentioned = [(s, e, name) for s, e, form in matches for name in form.provinces]
         named = {name for _, _, name in mentioned}
-        spans = sorted(exclude)
+        overlaps = _Spans(exclude).overlaps if exclude else None
         hits: list[PlaceHit] = []
+        append = hits.append
         for start, end, form in matches:
-            if _overlaps(spans, start, end) or not self._is_place(text, start, end):
+            if overlaps is not None and overlaps(start, end):
+                continue
+            if not _is_place(text, start, end, form.one_word):
                 continue
             surface = text[start:end]
-            cities = [e for e in form.entries if e.kind == "city"]
-            for entry in form.entries:
-                if entry.kind == "province":
-                    hits.append(PlaceHit(start, end, surface, "province", entry.name, None))
+            for name in form.provinces:
+                append(PlaceHit(start, end, surface, "province", name, None))
+            cities = form.cities
             if len(cities) > 1:
-                province = _resolve(text, start, end, {c.province for c in cities}, mentioned)
-                cities = [c for c in cities if c.province == province]
+                candidates = {c.province for c in cities if c.province is not None}
+                province = _resolve(text, start, end, candidates, mentioned, named)
+                cities = tuple(c for c in cities if c.province == province)
             for entry in cities:
                 if entry.guarded and entry.province not in named:
                     continue
-                hits.append(PlaceHit(start, end, surface, "city", entry.name, entry.province))
+                append(PlaceHit(start, end, surface, "city", entry.name, entry.province))
         return hits
 
     def _candidates(self, text: str) -> list[tuple[int, int, _Form]]:
@@ -203,57 +225,83 @@ class PlaceMatcher:
         size = len(text)
         found = []
         for last, form in self._automaton.iter(folded):
-            start, end = last - form.length + 1, last + 1
+            start = last - form.length + 1
+            end = last + 1
+            if not text[start].isupper() or (end < size and folded[end].isalnum()):
+                continue
             if start > 0:
                 before = folded[start - 1]
                 if before.isalnum() or (
                     before == "'" and start > 1 and folded[start - 2].isalpha()
                 ):
                     continue
-            if end < size and folded[end].isalnum():
+            if (
+                not form.acronym
+                and text[start:end].isupper()
+                and not ((start == 0 or text[start - 1] == "\n") and _DATELINE.match(text, end))
+            ):
                 continue
-            if not text[start].isupper():
-                continue
-            if not form.acronym and form.length > 1 and text[start:end].isupper():
-                continue
-            found.append((start, end, form))
-        found.sort(key=lambda m: (m[0], -m[1]))
+            found.append((start, -end, form))  # keys are unique: (start, end) decides the order
+        found.sort()
         chosen = []
         reach = -1
-        for match in found:
-            if match[0] >= reach:
-                chosen.append(match)
-                reach = match[1]
+        for start, neg_end, form in found:
+            if start >= reach:
+                reach = -neg_end
+                chosen.append((start, reach, form))
         return chosen
 
-    def _is_place(self, text: str, start: int, end: int) -> bool:
-        """False when the name is part of an organization, a feature or a person's name."""
-        before = text[max(0, start - 40) : start]
-        if before.endswith("Mount ") or _ORG_OF_BEFORE.search(before):
-            return False
-        one_word = " " not in text[start:end]
-        if one_word and (m := _SURNAME_BEFORE.search(before)) and m.group(1) in SURNAMES:
-            return False
-        tail = text[end : end + 80]
-        if tail[:2] in ("'s", "’s"):
+
+def _is_place(text: str, start: int, end: int, one_word: bool) -> bool:
+    """False when the name is part of an organization, a feature or a person's name."""
+    if start > 1 and text[start - 1] == " " and not _before_ok(text, start, one_word):
+        return False
+    after = text[end : end + 2]
+    if after[:1] == " ":
+        if after[1:].islower():  # the common case: a lowercase word follows
+            word = _LOWER_WORD.match(text, end + 1)
+            return word is None or (
+                word.group() not in NOT_PLACE_NEXT
+                and not (word.group() == "new" and text.startswith(" area", word.end()))
+            )
+        if not after[1:].isupper():
             return True
-        chain = _HYPHEN_CHAIN.match(tail)
-        rest = tail[chain.end() :] if chain else tail
-        words = []
-        for m in _WORD.finditer(rest):
-            if m.start() != (words[-1][1] if words else 0):
-                break
-            words.append((m.group(1), m.end()))
-            if len(words) == 6:
-                break
-        tokens = [w for w, _ in words]
-        if tokens and tokens[0].rstrip(".,;:").lower() in NOT_PLACE_NEXT:
-            return False
-        if [t.rstrip(".,;:").lower() for t in tokens[:2]] == ["new", "area"]:
-            return False
-        if _org_run(tokens, text, start):
-            return False
-        return not (one_word and (m := _SURNAME_AFTER.match(rest)) and m.group(1) in SURNAMES)
+        tail = text[end : end + 80]
+    elif after[:1] == "-":
+        tail = text[end : end + 80]
+        tail = tail[_HYPHEN_CHAIN.match(tail).end() :]  # type: ignore[union-attr]
+    else:  # punctuation, end of text, possessive
+        return True
+    follow = _FOLLOW.match(tail)
+    if follow is None:
+        return True
+    tokens = follow.group().split()
+    first = tokens[0].rstrip(".,;:")
+    if first.lower() in NOT_PLACE_NEXT:
+        return False
+    if len(tokens) > 1 and f"{first} {tokens[1].rstrip('.,;:')}".lower() == "new area":
+        return False
+    if not first[:1].isupper():
+        return True
+    if _org_run(tokens, text, start):
+        return False
+    if one_word and first in SURNAMES:
+        return not _SURNAME_AFTER.match(tail)
+    return True
+
+
+def _before_ok(text: str, start: int, one_word: bool) -> bool:
+    """False when the word before a name makes it a feature, an organization or a person."""
+    cut = max(0, start - 12)
+    gap = max(text.rfind(" ", cut, start - 1), text.rfind("\n", cut, start - 1))
+    if gap < 0 and cut > 0:
+        return True  # a long word: none of the words below
+    word = text[gap + 1 : start - 1]
+    if word in ("of", "the") and text.endswith((" of ", " of the "), max(0, start - 8), start):
+        return not _ORG_OF_BEFORE.search(text, max(0, start - 40), start)
+    if word == "Mount":
+        return False
+    return not (one_word and word.lstrip("(\"“‘'") in SURNAMES)
 
 
 def _org_run(tokens: list[str], text: str, start: int) -> bool:
@@ -271,15 +319,25 @@ def _org_run(tokens: list[str], text: str, start: int) -> bool:
 
 def _title_case_line(text: str, pos: int) -> bool:
     """True if the line around `pos` is a Title Case Headline (capitals say nothing there)."""
-    line = text[text.rfind("\n", 0, pos) + 1 : (text.find("\n", pos) + 1 or len(text) + 1) - 1]
+    first = text.rfind("\n", max(0, pos - 300), pos) + 1 or max(0, pos - 300)
+    last = text.find("\n", pos, pos + 300)
+    line = text[first : last if last >= 0 else pos + 300]
     words = [w for w in _WORDS.findall(line) if len(w) > 3]
     return len(words) >= 5 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
 
 
-def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
-    """True if [start, end) overlaps any of the spans (sorted by start)."""
-    i = bisect.bisect_left(spans, (end, end))
-    return any(e > start for _, e in spans[:i])
+class _Spans:
+    """Excluded spans, answering "does [start, end) overlap one of them?" in O(log n)."""
+
+    def __init__(self, spans: Sequence[tuple[int, int]]) -> None:
+        ordered = sorted(spans)
+        self.starts = [s for s, _ in ordered]
+        self.reach = list(itertools.accumulate((e for _, e in ordered), max))
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """True if [start, end) overlaps a span."""
+        i = bisect.bisect_left(self.starts, end)  # spans starting before `end`
+        return i > 0 and self.reach[i - 1] > start
 
 
 def _resolve(
@@ -288,18 +346,22 @@ def _resolve(
     end: int,
     candidates: set[str],
     mentioned: list[tuple[int, int, str]],
+    named: set[str],
 ) -> str | None:
-    """The province of a city name shared by two provinces, or None if the text does not say."""
-    relevant = [(s, e, name) for s, e, name in mentioned if name in candidates]
-    for s, e, name in relevant:
+    """The province of a city name shared by two provinces, or None if the text does not say.
+
+    `mentioned` are the province mentions of the text (sorted), `named` their names.
+    """
+    lo = bisect.bisect_left(mentioned, (start - CONTEXT_WINDOW - 64,))
+    hi = bisect.bisect_right(mentioned, (end + CONTEXT_WINDOW + 1,))
+    near = [(s, e, n) for s, e, n in mentioned[lo:hi] if n in candidates]
+    for s, e, name in near:
         if (s >= end and _GAP_AFTER.fullmatch(text[end:s])) or (
             e <= start and _GAP_BEFORE.fullmatch(text[e:start])
         ):
             return name
-    near = {
-        name for s, e, name in relevant if s - end <= CONTEXT_WINDOW and start - e <= CONTEXT_WINDOW
-    }
-    if near:
-        return next(iter(near)) if len(near) == 1 else None
-    anywhere = {name for _, _, name in relevant}
-    return next(iter(anywhere)) if len(anywhere) == 1 else None
+    window = {n for s, e, n in near if s - end <= CONTEXT_WINDOW and start - e <= CONTEXT_WINDOW}
+    if window:
+        return window.pop() if len(window) == 1 else None
+    anywhere = candidates & named
+    return anywhere.pop() if len(anywhere) == 1 else None
