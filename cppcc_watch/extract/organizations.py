@@ -410,30 +410,34 @@ def _long_form(text: str, paren_start: int, acronym: str) -> tuple[int, int] | N
     end = paren_start
     while end > 0 and text[end - 1] == " ":
         end -= 1
-    window = text[max(0, end - 200) : end]
-    if "\n" in window:
-        window = window[window.rfind("\n") + 1 :]
-    spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", window)]
-    offset = end - len(window)
-    letters = [c.lower() for c in acronym if c.isalpha()]
+    letters = acronym.lower()
     limit = min(len(letters) + 5, 2 * len(letters) + 2)
-    for count in range(1, min(limit, len(spans)) + 1):
-        chosen = spans[-count:]
-        words = [window[a:b] for a, b in chosen]
-        if not all(_CAP_WORD_RE.match(w) or w in INNER_CONNECTORS for w in words):
-            return None
-        if words[0] in INNER_CONNECTORS or words[0] in LEADING_STOPWORDS:
+    window = text[max(0, end - 200) : end].rpartition("\n")[2]
+    words = window.split(" ")[-limit:]
+    offset = end - len(window)
+    position = len(window)
+    starts: list[int] = []
+    for word in reversed(words):
+        position -= len(word)
+        if not (_CAP_WORD_RE.match(word) or word in INNER_CONNECTORS):
+            break
+        starts.append(position)
+        position -= 1
+    for count, start in enumerate(starts, 1):
+        first = words[-count]
+        if first[0].lower() != letters[0] or first in LEADING_STOPWORDS:
             continue
-        if _initials_match(letters, words):
-            return offset + chosen[0][0], end
+        if _initials_match(letters, window[start:].lower()):
+            return offset + start, end
     return None
 
 
-def _initials_match(letters: list[str], words: list[str]) -> bool:
-    long_form = " ".join(words).lower()
+def _initials_match(letters: str, long_form: str) -> bool:
     position = len(long_form) - 1
     for index in range(len(letters) - 1, -1, -1):
         letter = letters[index]
+        if not letter.isalpha():
+            continue
         while position >= 0 and (
             long_form[position] != letter
             or (index == 0 and position > 0 and long_form[position - 1].isalnum())
