@@ -136,7 +136,7 @@ class OrganizationMatcher:
     def find(self, text: str) -> list[OrgHit]:
         """Every organization mention in `text` (title + "\\n" + body), in order, no overlaps."""
         registry, heads = self._scan(text)
-        definitions = list(self._acronym_definitions(text))
+        definitions = list(self._acronym_definitions(text, registry))
         discovered = [*self._discovered_hits(text, heads, registry), *definitions]
         occupied = bytearray(len(text) + 1)
         hits = _select(registry, discovered, occupied)
@@ -252,10 +252,17 @@ class OrganizationMatcher:
             return _Org(f"{match.group(1)} of the {parent}", None)
         return None
 
-    def _acronym_definitions(self, text: str) -> Iterator[OrgHit]:
+    def _acronym_definitions(self, text: str, registry: list[OrgHit]) -> Iterator[OrgHit]:
         """ "Full Name (ACR)": the long form as a hit, named and with acronym ACR."""
+        known = {hit.end: hit for hit in registry if hit.acronym}
         for match in _ACRONYM_DEF_RE.finditer(text):
             acronym = match.group(1)
+            before = match.start()
+            while before > 0 and text[before - 1] == " ":
+                before -= 1
+            if before in known and known[before].acronym == acronym:
+                yield known[before]  # a registry name followed by its own acronym
+                continue
             span = _long_form(text, match.start(), acronym)
             if span is None:
                 continue
