@@ -50,6 +50,7 @@ def cities(hits: list[PlaceHit]) -> list[tuple[str, str | None]]:
         ("Shaanxi and Shanxi", ["Shaanxi", "Shanxi"]),
         ("Jilin and Hainan", ["Jilin", "Hainan"]),
         ("Beijing-Tianjin-Hebei region", ["Beijing", "Tianjin", "Hebei"]),
+        ("the Guangdong-Hong Kong-Macao Greater Bay Area", ["Guangdong", "Hong Kong", "Macao"]),
     ],
 )
 def test_province_forms(matcher: PlaceMatcher, text: str, expected: list[str]) -> None:
@@ -242,10 +243,29 @@ def test_guarded_names(matcher: PlaceMatcher, text: str, expected: list[tuple[st
         "People's Government of Sichuan Province",
         "the Guangdong Provincial People's Congress",
         "Shenzhen Stock Exchange.",
+        "The Beijing News reported",
+        "Xinjiang Production and Construction Corps",
+        "Harbin Institute of Technology",
     ],
 )
 def test_places_inside_organization_names(matcher: PlaceMatcher, text: str) -> None:
     assert matcher.find(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Chief Executive of the Hong Kong SAR", ["Hong Kong"]),
+        ("the capital of Sichuan", ["Sichuan"]),
+        ("Sichuan's provincial government", ["Sichuan"]),
+        ("the Sichuan provincial committee", ["Sichuan"]),
+        ("Beijing-based experts", ["Beijing"]),
+    ],
+)
+def test_places_next_to_organization_words(
+    matcher: PlaceMatcher, text: str, expected: list[str]
+) -> None:
+    assert provinces(matcher.find(text)) == expected
 
 
 def test_exclude_spans(matcher: PlaceMatcher) -> None:

@@ -5,7 +5,8 @@ so offsets carry over) finds every surface form of the gazetteer; time is linear
 flat in the gazetteer's size. The candidates are then filtered by rules that need context:
 
 - whole words only, first letter capitalized in the original text, not an all-caps word (ILI, ABA)
-  unless the form itself is an acronym (HKSAR); the leftmost-longest form wins, so "Inner Mongolia
+  unless the form itself is an acronym (HKSAR) or it opens a dateline ("BEIJING --"); the
+  leftmost-longest form wins, so "Inner Mongolia
   autonomous region", "Jilin City" and "Hainan Tibetan autonomous prefecture" are one hit each. A
   hit's span is the matched form: the name plus its unit word when present ("Sichuan province");
   a regional prefix ("Southwest China's") is not part of it.
@@ -18,6 +19,9 @@ flat in the gazetteer's size. The candidates are then filtered by rules that nee
   Chinese surname ("Li Changchun", "Chen Jining") or before one ("Jinhua Li said").
 - municipalities are a province hit and a city hit on the same span; a city never implies its
   province; "Jilin"/"Hainan" alone are the provinces ("Jilin City" is the city).
+- cities are municipalities and prefecture-level cities (ENTITY_RULES); autonomous prefectures,
+  prefectures and leagues are matched (so "Hainan Tibetan autonomous prefecture" is not Hainan
+  province) but reported only if `city_kinds` asks for them.
 - a name shared by two cities (Suzhou, Taizhou, Fuzhou, Yichun, Yulin) takes the province written
   next to it ("Suzhou, Jiangsu"), else the only candidate province named within 100 characters,
   else the only one named anywhere in the text; otherwise the hit is left out.
@@ -54,10 +58,9 @@ ORG_WORDS = _words(
     Bureau Center Centre Chamber Club Co Command Commission Committee Company Congress Conservatory
     Corp Corporation Corps Council Court Daily Department Exchange FC Federation Foundation Fund
     Garrison Government Group Holdings Hospital Inc Institute Institution Laboratory Lab Library
-    Ltd Limited Media Ministry Museum Observatory Office Orchestra Organization Organisation Party
-    Police
-    Polytechnic Press Procuratorate Radio School Society Team Television Times Troupe Trust TV Union
-    University College"""
+    Ltd Limited Media Ministry Museum News Observatory Office Orchestra Organization Organisation
+    Party Police Polytechnic Press Procuratorate Radio School Society Team Television Times Troupe
+    Trust TV Union University College"""
 )
 # Words after a name that make it something other than the prefecture/province itself.
 NOT_PLACE_NEXT = _words(
@@ -298,7 +301,8 @@ def _before_ok(text: str, start: int, one_word: bool) -> bool:
         return True  # a long word: none of the words below
     word = text[gap + 1 : start - 1]
     if word in ("of", "the") and text.endswith((" of ", " of the "), max(0, start - 8), start):
-        return not _ORG_OF_BEFORE.search(text, max(0, start - 40), start)
+        org = _ORG_OF_BEFORE.search(text, max(0, start - 40), start)
+        return org is None or org.group(1) not in ORG_WORDS
     if word == "Mount":
         return False
     return not (one_word and word.lstrip("(\"“‘'") in SURNAMES)
