@@ -246,10 +246,10 @@ def build(shared: Path) -> dict[str, Any]:
         )
     for row in gb:
         code = row["code"]
-        entry = curated.get(code)
-        if entry is None:
+        if code not in curated:
             problems.append(f"{code} {row['name']}: no curated English name")
             continue
+        entry = curated[code]
         kind = city_kind(row["name"])
         aliases, guarded = surface_forms(entry, kind)
         if code not in coords:

@@ -188,8 +188,8 @@ class PlaceMatcher:
         for key, entries in forms.items():
             provinces = tuple(e.name for e in entries if e.kind == "province")
             cities = tuple(e for e in entries if e.kind == "city")
-            form = _Form(len(key), provinces, cities, key in acronyms, " " not in key)
-            self._automaton.add_word(key, form)
+            value = _Form(len(key), provinces, cities, key in acronyms, " " not in key)
+            self._automaton.add_word(key, value)
         self._automaton.make_automaton()
 
     def find(self, text: str, exclude: Sequence[tuple[int, int]] = ()) -> list[PlaceHit]:
