@@ -464,10 +464,11 @@ def _select(registry: list[OrgHit], discovered: list[OrgHit], occupied: bytearra
     inside_registry = bytearray(len(occupied))  # 1 at i when a registry hit spans i - 1 and i
     for hit in registry:
         inside_registry[hit.start + 1 : hit.end] = b"\x01" * (hit.end - hit.start - 1)
-    candidates = [(h, 0) for h in registry] + [(h, 1) for h in discovered]
-    candidates.sort(key=lambda c: (c[0].start - c[0].end, c[1], c[0].start))
+    candidates = [(h.start - h.end, 0, h.start, i, h) for i, h in enumerate(registry)]
+    candidates += [(h.start - h.end, 1, h.start, i, h) for i, h in enumerate(discovered)]
+    candidates.sort()  # longest first, then registry first, then leftmost
     chosen: list[OrgHit] = []
-    for hit, source in candidates:
+    for _, source, _, _, hit in candidates:
         if occupied.find(1, hit.start, hit.end) >= 0:
             continue
         if source and (inside_registry[hit.start] or inside_registry[hit.end]):

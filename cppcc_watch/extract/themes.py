@@ -183,11 +183,11 @@ def _variants(cue: str, exact: bool) -> list[str]:
 def _leftmost_longest(
     matches: Iterable[tuple[int, int, _Cue]],
 ) -> list[tuple[int, int, _Cue]]:
-    ordered = sorted(matches, key=lambda m: (m[0], m[0] - m[1]))
+    ordered = sorted((m[0], -m[1], n, m) for n, m in enumerate(matches))
     chosen: list[tuple[int, int, _Cue]] = []
     last_end = -1
-    for match in ordered:
-        if match[0] >= last_end:
+    for start, _, _, match in ordered:
+        if start >= last_end:
             chosen.append(match)
             last_end = match[1]
     return chosen
