@@ -1,9 +1,10 @@
 """Find named organizations in an article's text (ENTITY_RULES.md, "organization").
 
 Two sources of hits, merged so that every form of one organization gets one canonical name:
-- a curated registry (data/organizations.tsv) matched with one Aho-Corasick pass: canonical full
-  English name, acronym and aliases; acronyms and one-word forms match case-sensitively, longer
-  forms also in lower case (3+ words), Title Case and UPPER CASE; always on whole words;
+- a curated registry (data/organizations.tsv: canonical full English name, acronym, aliases),
+  matched in one Aho-Corasick pass that also finds the organization words discovery starts from;
+  acronyms and one-word forms match case-sensitively, longer forms also in lower case (3+ words),
+  Title Case and UPPER CASE; always on whole words;
 - discovery of organizations outside the registry: acronym definitions "Full Name (ACR)" (later bare
   "ACR" in the same text is the same organization) and capitalized phrases built around an
   organization word ("Xi'an Jiaotong University", "CPPCC Sichuan Provincial Committee").
@@ -86,7 +87,6 @@ _POSSESSIVES_IN_NAMES = frozenset(
     )
 )
 INNER_CONNECTORS = frozenset({"of", "for", "on", "and", "the", "&"})
-RIGHT_CONNECTORS = ("of", "for", "on", "and")
 
 _WORD = r"[A-Z][\w'’&-]*"
 _RIGHT_RE = re.compile(
@@ -124,7 +124,6 @@ class OrganizationMatcher:
         """Load the registry (default: the package registry), build the automaton."""
         self._orgs: list[_Org] = []
         self._by_form: dict[str, int] = {}
-        self._by_acronym: dict[str, int] = {}
         self._load(registry_path or DEFAULT_REGISTRY)
         self._automaton = _build_automaton(self._by_form)
 
@@ -166,7 +165,6 @@ class OrganizationMatcher:
         forms = {name, *(a.strip() for a in aliases if a.strip())}
         if acronym:
             forms.add(acronym)
-            self._by_acronym.setdefault(acronym, index)
         for form in forms:
             for variant in _case_variants(form):
                 self._by_form.setdefault(variant, index)
