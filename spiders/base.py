@@ -226,6 +226,10 @@ class NewsSpider(scrapy.Spider):
         self.crawler.stats.inc_value(STAT("failed_requests"))
         if not self.crawler.stats.get_value(STAT("first_error")):
             self.crawler.stats.set_value(STAT("first_error"), reason)
+        origins = request.meta.get("redirect_urls")
+        if origins:  # name the page that redirected, not the end of the chain
+            reason = f"{reason} (redirected to {request.url})"
+            request = request.replace(url=origins[0])
         self.crawler.signals.send_catch_log(
             signal=request_failed, request=request, reason=f"{kind} page: {reason}"
         )

@@ -8,10 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.asyncio import sleep
 
+from .base import STAT, request_failed
+
 if TYPE_CHECKING:
-    from scrapy import Request
+    from scrapy import Request, Spider
     from scrapy.crawler import Crawler
 
 RETRY_DELAY = "cppcc_watch_retry_delay"
@@ -64,3 +67,19 @@ class StrictOffsiteMiddleware(OffsiteMiddleware):
         if request.dont_filter and not request.meta.get("allow_offsite"):
             request = request.replace(dont_filter=False)
         super().process_request(request)
+
+    def request_scheduled(self, request: Request, spider: Spider) -> None:
+        """Refuse an offsite request as it is scheduled; a refused redirect is a failed request
+        of the page that redirected (Scrapy would drop it silently)."""
+        try:
+            self.process_request(request)
+        except IgnoreRequest as refused:
+            origins = request.meta.get("redirect_urls")
+            if origins:
+                kind = request.meta.get("cppcc_watch_kind", "request")
+                reason = f"{kind} page: redirect to another site refused ({request.url}: {refused})"
+                self.crawler.stats.inc_value(STAT("failed_requests"))
+                self.crawler.signals.send_catch_log(
+                    signal=request_failed, request=request.replace(url=origins[0]), reason=reason
+                )
+            raise

@@ -52,6 +52,7 @@ class RunLog:
         crawler.signals.connect(ext.spider_error, signal=signals.spider_error)
         crawler.signals.connect(ext.request_failed, signal=request_failed)
         crawler.signals.connect(ext.page_rejected, signal=page_rejected)
+        crawler.signals.connect(ext.request_dropped, signal=signals.request_dropped)
         return ext
 
     def spider_opened(self, spider: Spider) -> None:
@@ -107,6 +108,15 @@ class RunLog:
     def request_failed(self, request: Request, reason: str) -> None:
         """A request that failed after its retries."""
         self._reject(request.url, "request", reason)
+
+    def request_dropped(self, request: Request, spider: Spider) -> None:
+        """A redirect back to a page already fetched (a redirect loop): the page failed."""
+        origins = request.meta.get("redirect_urls")
+        if not origins:
+            return
+        kind = request.meta.get("cppcc_watch_kind", "request")
+        self.crawler.stats.inc_value(STAT("failed_requests"))
+        self._reject(origins[0], "request", f"{kind} page: redirect loop back to {request.url}")
 
     def page_rejected(self, url: str, reason: str) -> None:
         """A downloaded page the spider could not use (not HTML, say)."""

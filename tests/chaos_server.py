@@ -1,0 +1,93 @@
+"""A mirror of the sites (see tests/mirror_server.py) that misbehaves on purpose.
+
+`ChaosMirror` serves the same pages by Host header and path, logs every request with its time,
+and can, per (host, path): answer the first requests with a fault (HTTP 500/503, a stall past the
+client's timeout, a dropped connection, a truncated body), always fail, and delay every answer
+(to make a crawl slow enough to kill or to read from while it writes).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+from tests.mirror_server import Mirror, Page
+
+FAULTS = ("500", "503", "stall", "drop", "truncate")
+
+
+class ChaosMirror(Mirror):
+    """A Mirror with faults: `faults[(host, path)]` is a list of faults for the first requests."""
+
+    def __init__(self, *, stall: float = 3.0, delay: float = 0.0) -> None:
+        super().__init__()
+        self.faults: dict[tuple[str, str], list[str]] = {}
+        self.times: list[tuple[float, str, str]] = []  # (monotonic time, host, path)
+        self.stall = stall
+        self.delay = delay
+
+    def fail(self, url: str, *faults: str) -> None:
+        """Answer the next requests of `url` with these faults, in order, then normally."""
+        parts = urlsplit(url)
+        self.faults[(parts.netloc, parts.path or "/")] = list(faults)
+
+    def times_of(self, url: str) -> list[float]:
+        """When each request for `url` arrived (monotonic seconds)."""
+        parts = urlsplit(url)
+        with self._lock:
+            return [t for t, h, p in self.times if (h, p) == (parts.netloc, parts.path or "/")]
+
+    def __enter__(self) -> ChaosMirror:
+        mirror = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                host = self.headers.get("Host", "")
+                path = urlsplit(self.path).path
+                with mirror._lock:
+                    mirror.requests.append((host, path))
+                    mirror.times.append((time.monotonic(), host, path))
+                    queue = mirror.faults.get((host, path))
+                    fault = queue.pop(0) if queue else None
+                if mirror.delay:
+                    time.sleep(mirror.delay)
+                page = mirror.pages.get((host, path)) or Page(b"<html>Not found</html>", status=404)
+                if fault in ("500", "503"):
+                    page = Page(b"<html>Server error</html>", status=int(fault))
+                elif fault == "stall":
+                    time.sleep(mirror.stall)
+                elif fault == "drop":
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                self.send_response(page.status)
+                self.send_header("Content-Type", page.content_type)
+                self.send_header("Content-Length", str(len(page.body)))
+                for name, value in page.headers.items():
+                    self.send_header(name, value)
+                if fault == "truncate":
+                    self.send_header("Connection", "close")
+                    self.end_headers()
+                    self.wfile.write(page.body[: len(page.body) // 2])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                self.end_headers()
+                try:
+                    self.wfile.write(page.body)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
