@@ -28,11 +28,18 @@ class ChaosMirror(Mirror):
         self.times: list[tuple[float, str, str]] = []  # (monotonic time, host, path)
         self.stall = stall
         self.delay = delay
+        self.slow: dict[tuple[str, str], float] = {}
+        self.release = threading.Event()  # set it to answer every held (slow) request at once
 
     def fail(self, url: str, *faults: str) -> None:
         """Answer the next requests of `url` with these faults, in order, then normally."""
         parts = urlsplit(url)
         self.faults[(parts.netloc, parts.path or "/")] = list(faults)
+
+    def hold(self, url: str, seconds: float) -> None:
+        """Answer requests of `url` only after `seconds` (or when `release` is set)."""
+        parts = urlsplit(url)
+        self.slow[(parts.netloc, parts.path or "/")] = seconds
 
     def times_of(self, url: str) -> list[float]:
         """When each request for `url` arrived (monotonic seconds)."""
@@ -56,6 +63,9 @@ class ChaosMirror(Mirror):
                     fault = queue.pop(0) if queue else None
                 if mirror.delay:
                     time.sleep(mirror.delay)
+                held = mirror.slow.get((host, path))
+                if held:
+                    mirror.release.wait(held)
                 page = mirror.pages.get((host, path)) or Page(b"<html>Not found</html>", status=404)
                 if fault in ("500", "503"):
                     page = Page(b"<html>Server error</html>", status=int(fault))

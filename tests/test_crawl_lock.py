@@ -1,0 +1,189 @@
+"""Crashes and concurrency with real processes: a crawl killed with SIGKILL mid-way, two crawls of
+the same spider at once (cron overlap), and analysts reading while a crawl writes."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from cppcc_watch.store.locks import EXIT_BUSY, CrawlBusy, CrawlLock, lock_path
+from tests.chaos_server import ChaosMirror
+from tests.test_end_to_end import A1, A2, A3, A4, A5, A6, CD_LINKED, CPPCC_LINKED, build_sites
+from tests.unattended import ROOT, crawl, query, start_crawl, wait_for
+
+
+def stored_urls(db_path: Path) -> set[str]:
+    return {r[0] for r in query(db_path, "SELECT url FROM articles")}
+
+
+def assert_consistent(db_path: Path) -> None:
+    """No half-written article, and SQLite finds nothing wrong with the file."""
+    assert query(db_path, "PRAGMA integrity_check")[0][0] == "ok"
+    assert query(db_path, "PRAGMA foreign_key_check") == []
+    assert query(db_path, "SELECT url FROM articles WHERE title IS NULL OR body IS NULL") == []
+    assert query(db_path, "SELECT a.url FROM articles a WHERE NOT EXISTS "
+                 "(SELECT 1 FROM raw_pages p WHERE p.article_id = a.id)") == []  # fmt: skip
+    orphans = "SELECT COUNT(*) FROM mentions WHERE article_id NOT IN (SELECT id FROM articles)"
+    assert query(db_path, orphans)[0][0] == 0
+    fts = query(db_path, "SELECT COUNT(*) FROM articles_fts")[0][0]
+    assert fts == query(db_path, "SELECT COUNT(*) FROM articles")[0][0]
+
+
+def test_a_crawl_killed_mid_way_loses_nothing_and_the_next_run_finishes_the_work(
+    tmp_path: Path,
+) -> None:
+    db_path = tmp_path / "killed.db"
+    db_url = f"sqlite:///{db_path}"
+    with ChaosMirror() as mirror:
+        build_sites(mirror)
+        for story in (A4, A5):  # the second listing page's articles hang
+            mirror.hold(story.url, 60)
+        first = start_crawl(db_url, mirror, "cppcc", DOWNLOAD_TIMEOUT=90)
+        try:
+            wait_for(
+                lambda: {A1.url, A2.url, A3.url, A6.url} <= stored_urls(db_path),
+                what="the first listing page's articles",
+            )
+            wait_for(lambda: len(mirror.requested()) and all(
+                any(s.url.endswith(p) for p in mirror.requested("en.cppcc.gov.cn"))
+                for s in (A4, A5)
+            ), what="the hanging requests")  # fmt: skip
+        finally:
+            first.send_signal(signal.SIGKILL)
+            first.wait(10)
+        mirror.release.set()
+        before = {r["url"]: dict(r) for r in query(db_path, "SELECT * FROM articles")}
+        killed_run = dict(query(db_path, "SELECT * FROM crawl_runs")[0])
+        assert killed_run["status"] == "running" and killed_run["pid"] == first.pid
+        assert_consistent(db_path)
+        lock = lock_path(db_url, "cppcc")
+        assert lock is not None and lock.exists()
+        with lock.open("a") as handle:  # the kernel dropped the dead crawl's lock
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+        mirror.slow.clear()
+        mirror.reset_log()
+        second = crawl(db_url, mirror, "cppcc")
+    assert second.returncode == 0, second.stderr
+    after = {r["url"]: dict(r) for r in query(db_path, "SELECT * FROM articles")}
+    assert set(after) == {s.url for s in CPPCC_LINKED}  # page 2 was walked although page 1 is old
+    for url, row in before.items():
+        assert after[url]["body"] == row["body"] and after[url]["id"] == row["id"]
+    assert after[A4.url]["body"] == A4.body
+    assert_consistent(db_path)
+    runs = {r["id"]: dict(r) for r in query(db_path, "SELECT * FROM crawl_runs")}
+    assert runs[killed_run["id"]]["status"] == "interrupted"
+    assert f"process {first.pid} ended without finishing" in runs[killed_run["id"]]["reason"]
+    assert [r["status"] for r in runs.values() if r["id"] != killed_run["id"]] == ["ok"]
+
+
+def test_an_overlapping_crawl_exits_at_once_and_readers_never_see_a_locked_database(
+    tmp_path: Path,
+) -> None:
+    db_path = tmp_path / "overlap.db"
+    db_url = f"sqlite:///{db_path}"
+    reader_errors: list[str] = []
+    with ChaosMirror(delay=0.05) as mirror:
+        build_sites(mirror)
+        mirror.hold(A5.url, 60)  # the first crawl waits on these until released below
+        mirror.hold(CD_LINKED[-1].url, 60)
+        first = start_crawl(db_url, mirror)
+        try:
+            wait_for(
+                lambda: len(query(db_path, "SELECT 1 FROM crawl_runs WHERE status='running'")) == 2,
+                what="both runs to start",
+            )
+            started = time.monotonic()
+            second = crawl(db_url, mirror, "cppcc")
+            second_took = time.monotonic() - started
+            scrapy_argv = [
+                sys.executable, "-m", "scrapy", "crawl", "cppcc", "-s", f"CPPCC_WATCH_DB={db_url}",
+                "-s", f"CPPCC_WATCH_MIRROR={mirror.url}", "-s", "LOG_LEVEL=ERROR",
+            ]  # fmt: skip
+            via_scrapy = subprocess.run(
+                scrapy_argv, cwd=ROOT, capture_output=True, text=True, timeout=60
+            )
+            reads = 0
+            for _ in range(2):
+                reader_errors += read_while_crawling(db_path, db_url)
+                reads += 1
+            mirror.release.set()
+            while first.poll() is None:
+                reader_errors += read_while_crawling(db_path, db_url)
+                reads += 1
+        finally:
+            if first.poll() is None:
+                first.kill()
+            out, err = first.communicate(timeout=60)
+    assert first.returncode == 0, err
+    assert second.returncode == EXIT_BUSY
+    assert second_took < 10
+    lines = second.stderr.strip().splitlines()
+    assert len(lines) == 1, second.stderr
+    assert "another crawl of cppcc is running on this database (pid" in lines[0]
+    assert "another crawl of cppcc is running" in via_scrapy.stderr
+    assert reads >= 2
+    assert reader_errors == []
+    assert stored_urls(db_path) == {s.url for s in [*CPPCC_LINKED, *CD_LINKED]}
+    runs = query(db_path, "SELECT spider, status FROM crawl_runs ORDER BY id")
+    assert sorted(tuple(r) for r in runs) == [("chinadaily", "ok"), ("cppcc", "ok")]
+    assert "cppcc: ok: 6 new" in out
+
+
+def read_while_crawling(db_path: Path, db_url: str) -> list[str]:
+    """One round of analyst reads: plain sqlite3 (default 5 s timeout) and `cppcc-watch runs`."""
+    errors: list[str] = []
+    conn = sqlite3.connect(db_path)
+    try:
+        conn.execute("SELECT COUNT(*) FROM articles").fetchone()
+        conn.execute("SELECT COUNT(*) FROM mentions JOIN entities ON entities.id = entity_id")
+        conn.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'CPPCC'").fetchall()
+    except sqlite3.Error as error:
+        errors.append(f"sqlite3: {error}")
+    finally:
+        conn.close()
+    result = subprocess.run(
+        [sys.executable, "-m", "cppcc_watch", "--db", db_url, "runs", "--format", "json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if result.returncode != 0:
+        errors.append(f"runs: {result.stderr.strip()}")
+    else:
+        json.loads(result.stdout)
+    return errors
+
+
+def test_the_lock_is_reentrant_in_a_process_and_exclusive_across_processes(
+    tmp_path: Path,
+) -> None:
+    db_url = f"sqlite:///{tmp_path / 'lock.db'}"
+    probe = (
+        "import sys; from cppcc_watch.store.locks import CrawlLock, CrawlBusy\n"
+        "try:\n    CrawlLock(sys.argv[1], 'cppcc').acquire()\n"
+        "except CrawlBusy as e:\n    print(e); sys.exit(75)\n"
+    )
+
+    def other_process() -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-c", probe, db_url], capture_output=True, text=True, cwd=ROOT
+        )
+
+    with CrawlLock(db_url, "cppcc"), CrawlLock(db_url, "cppcc"):
+        busy = other_process()
+        assert busy.returncode == 75
+        assert f"pid {os.getpid()}" in busy.stdout
+        with CrawlLock(db_url, "chinadaily") as other_spider:  # another spider is free
+            assert other_spider.held
+    assert other_process().returncode == 0
+    assert issubclass(CrawlBusy, Exception) and CrawlBusy.exit_code == EXIT_BUSY
