@@ -52,9 +52,10 @@ class Extractor:
             "organization": result.organizations,
             "theme": result.themes,
         }
+        mentions_of = located.mentions
         for key in sorted(grouped, key=lambda k: (-len(grouped[k]), grouped[k][0][0])):
             entity = self._new_entity(key, acronyms)
-            entity.mentions = [located.mention(s, e, t) for s, e, t in grouped[key]]
+            entity.mentions = mentions_of(grouped[key])
             lists[key[0]].append(entity)
         lead = located.lead_span()
         _mark_focus(result.provinces, lead)
@@ -147,13 +148,18 @@ class _Locator:
         self.body = body
         self.body_offset = len(title) + 1
 
-    def mention(self, start: int, end: int, text: str) -> Mention:
-        """The mention at [start, end) of the combined text, relative to its field."""
-        if start < self.body_offset - 1:
-            return Mention(start, end, text, snippet(self.title, start, end), "title")
-        base = self.body_offset
-        start, end = max(0, start - base), end - base
-        return Mention(start, end, text, snippet(self.body, start, end), "body")
+    def mentions(self, spans: list[tuple[int, int, str]]) -> list[Mention]:
+        """Mentions for (start, end, text) spans of the combined text, relative to their field."""
+        title, body, title_end, base = self.title, self.body, self.body_offset - 1, self.body_offset
+        result = []
+        append = result.append
+        for start, end, text in spans:
+            if start < title_end:
+                append(Mention(start, end, text, snippet(title, start, end), "title"))
+            else:
+                start, end = max(0, start - base), end - base
+                append(Mention(start, end, text, snippet(body, start, end), "body"))
+        return result
 
     def lead_span(self) -> tuple[int, int]:
         """Body offsets of the lead paragraph (first non-empty line), without its dateline."""
