@@ -17,11 +17,13 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import delete
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from cppcc_watch.errors import CppccWatchError
 from cppcc_watch.store.engine import sqlite_path
+from cppcc_watch.store.repository import RUNS, Store
 
 try:
     import fcntl
@@ -114,6 +116,25 @@ class CrawlLock:
 
     def __exit__(self, *_exc: object) -> None:
         self.release()
+
+
+def check_writable(store: Store) -> None:
+    """Raise DatabaseError now if the database cannot be written (a read-only file, say).
+
+    A crawl checks this before its first request: SQLite only refuses a write when one is tried,
+    and a crawl's first write happens deep inside Scrapy. The probe deletes no row and is
+    rolled back, so nothing in the file changes.
+    """
+    try:
+        with store.transaction():
+            store.connection.execute(delete(RUNS).where(RUNS.c.id == -1))
+            raise _Probed
+    except _Probed:
+        pass
+
+
+class _Probed(Exception):
+    """Rolls the write probe back."""
 
 
 def _read_holder(fd: int) -> str:
