@@ -72,7 +72,7 @@ def test_neutral_sentence_fires_no_theme(matcher: ThemeMatcher) -> None:
         ("cross strait ties", "hk_macao_taiwan", "cross strait"),
         ("City clusters grew.", "regional_development", "City clusters"),
         ("RURAL AREAS", "rural_revitalization", "RURAL AREAS"),
-        ("the universities' plans", "education_talent", "universities"),
+        ("the kindergartens' plans", "education_talent", "kindergartens"),
         ("people’s livelihood", "livelihood", "people’s livelihood"),
     ],
 )
@@ -100,8 +100,14 @@ def test_longest_cue_wins_over_cues_inside_it(matcher: ThemeMatcher) -> None:
 
 
 def test_one_cue_can_signal_two_themes(matcher: ThemeMatcher) -> None:
-    hits = matcher.find("Sales of new energy vehicles rose.")
-    assert {h.theme for h in hits} == {"energy_security", "economic_development"}
+    hits = matcher.find("A new community health center opened.")
+    assert {h.theme for h in hits} == {"health", "social_governance"}
+
+
+def test_a_lone_weak_cue_does_not_make_the_theme(matcher: ThemeMatcher) -> None:
+    assert matcher.find("Both panda cubs were in good health.") == []
+    assert {h.theme for h in matcher.find("Good health needs more hospitals.")} == {"health"}
+    assert {h.theme for h in matcher.find("Public health matters.")} == {"health"}
 
 
 def test_stop_phrases_block_cues(matcher: ThemeMatcher) -> None:

@@ -8,6 +8,8 @@ stay valid. Stop phrases (theme "-" in the data, e.g. "state-of-the-art") match 
 Word boundaries come for free: cues are searched with a space on each side. Cues flagged "exact"
 ("AI", "GDP") must also match the original text's case. Overlapping cues: the leftmost, then the
 longest wins ("seed industry" is food_security, not also the "industry" of economic_development).
+Cues flagged "weak" are generic words often used in passing ("students", "industry", "village",
+"health"): one of them alone does not make the theme; it counts with a second cue of the same theme.
 
 Cues inside an organization's name ("science" in "Ministry of Science and Technology") should not
 count on their own: pass the organization spans as `exclude`.
@@ -65,6 +67,7 @@ class ThemeHit:
 class _Cue:
     themes: tuple[str, ...]
     exact: str | None  # the case-sensitive form, for cues flagged "exact"
+    weak: bool = False  # needs a second cue of the same theme
 
 
 class ThemeMatcher:
@@ -73,22 +76,22 @@ class ThemeMatcher:
     def __init__(self, cues_path: Path | None = None) -> None:
         """Load the cue file (default: the package's data/themes.tsv) and build the automaton."""
         self._cues: dict[str, list[_Cue]] = {}
-        for themes, cue, exact in _read_cues(cues_path or DEFAULT_CUES):
+        for themes, cue, exact, weak in _read_cues(cues_path or DEFAULT_CUES):
             for form in _variants(cue, exact):
-                self._add(f" {normalize(form)} ", themes, form if exact else None)
+                self._add(f" {normalize(form)} ", themes, form if exact else None, weak)
         self._automaton = ahocorasick.Automaton()
         for key in self._cues:
             self._automaton.add_word(key, key)
         self._automaton.make_automaton()
 
-    def _add(self, key: str, themes: tuple[str, ...], exact: str | None) -> None:
+    def _add(self, key: str, themes: tuple[str, ...], exact: str | None, weak: bool) -> None:
         entries = self._cues.setdefault(key, [])
         for index, entry in enumerate(entries):
             if entry.exact == exact:
                 merged = entry.themes + tuple(t for t in themes if t not in entry.themes)
-                entries[index] = _Cue(merged, exact)
+                entries[index] = _Cue(merged, exact, entry.weak and weak)
                 return
-        entries.append(_Cue(themes, exact))
+        entries.append(_Cue(themes, exact, weak))
 
     def cue_counts(self) -> dict[str, int]:
         """How many cue forms (variants included) each theme has."""
@@ -104,12 +107,14 @@ class ThemeMatcher:
         padded = f" {normalize(text)} "
         spans = _leftmost_longest(self._matches(padded, text))
         blocked = _Spans(exclude or ())
-        hits: list[ThemeHit] = []
-        for start, end, cue in spans:
-            if blocked.contain(start, end):
-                continue
-            hits.extend(ThemeHit(start, end, text[start:end], theme) for theme in cue.themes)
-        return hits
+        kept = [(start, end, cue) for start, end, cue in spans if not blocked.contain(start, end)]
+        return _drop_lone_weak(
+            [
+                (ThemeHit(s, e, text[s:e], theme), cue.weak)
+                for s, e, cue in kept
+                for theme in cue.themes
+            ]
+        )
 
     def themes(self, text: str, exclude: Iterable[tuple[int, int]] | None = None) -> list[str]:
         """The theme ids the text discusses, in THEMES order."""
@@ -125,6 +130,17 @@ class ThemeMatcher:
                 if cue.exact is None or text[start:end] == cue.exact:
                     yield start, end, cue
                     break
+
+
+def _drop_lone_weak(hits: list[tuple[ThemeHit, bool]]) -> list[ThemeHit]:
+    """The hits, without those of a theme whose only evidence is a single weak cue."""
+    counts: dict[str, int] = {}
+    strong: set[str] = set()
+    for hit, weak in hits:
+        counts[hit.theme] = counts.get(hit.theme, 0) + 1
+        if not weak:
+            strong.add(hit.theme)
+    return [hit for hit, _ in hits if hit.theme in strong or counts[hit.theme] >= 2]
 
 
 def normalize(text: str) -> str:
@@ -149,7 +165,7 @@ def _build_punctuation_table() -> dict[int, str]:
 _PUNCTUATION_TO_SPACE = _build_punctuation_table()
 
 
-def _read_cues(path: Path) -> Iterator[tuple[tuple[str, ...], str, bool]]:
+def _read_cues(path: Path) -> Iterator[tuple[tuple[str, ...], str, bool, bool]]:
     with path.open(encoding="utf-8", newline="") as handle:
         rows = csv.reader((line for line in handle if not line.startswith("#")), delimiter="\t")
         next(rows, None)
@@ -160,8 +176,8 @@ def _read_cues(path: Path) -> Iterator[tuple[tuple[str, ...], str, bool]]:
             unknown = [t for t in themes if t not in THEMES]
             if unknown:
                 raise ValueError(f"{path}: unknown theme id(s) {unknown} for cue {row[1]!r}")
-            exact = len(row) > 2 and row[2].strip() == "exact"
-            yield themes, row[1].strip(), exact
+            flags = set(row[2].replace(",", " ").split()) if len(row) > 2 else set()
+            yield themes, row[1].strip(), "exact" in flags, "weak" in flags
 
 
 def _variants(cue: str, exact: bool) -> list[str]:
