@@ -97,6 +97,7 @@ _MODIFIES_NEXT_RE = re.compile(r" [A-Z][^A-Z\s]")
 _DOC_PREFIX_RE = re.compile(
     r"\b(?:" + "|".join(sorted(NON_ORG_WORDS)) + r") (?:of|by|from) (?:the )?$"
 )
+_OF_NAME_RE = re.compile(r" of (?:the )?[A-Z]")
 _ACRONYM_DEF_RE = re.compile(r"\(([A-Z][A-Za-z&-]{1,9})\)")
 
 
@@ -201,10 +202,17 @@ class OrganizationMatcher:
             return
         skip_until = _title_case_title_end(text) if heads[0][0] < text.find("\n") else 0
         covered = bytearray(len(text) + 1)
+        registry_ends = set()
         for hit in registry:
             covered[hit.start : hit.end] = b"\x01" * (hit.end - hit.start)
+            registry_ends.add(hit.end)
         for head_start, head_end in heads:
-            if head_start < skip_until or covered[head_start]:
+            if head_start < skip_until:
+                continue
+            # "Wuhan University" is known, but "Wuhan University of Technology" is another name.
+            if covered[head_start] and not (
+                head_end in registry_ends and _OF_NAME_RE.match(text, head_end)
+            ):
                 continue
             phrase = _phrase_around(text, head_start, head_end)
             if phrase is None:
