@@ -378,6 +378,16 @@ def test_a_failed_upsert_leaves_no_partial_article(store: Store, db_path: Path) 
     ]
 
 
+def test_a_row_the_database_refuses_is_a_database_error_and_rolled_back(
+    store: Store, db_path: Path
+) -> None:
+    bad_span = Mention(0, 7, "Members", "Members met", field="caption")
+    with pytest.raises(DatabaseError, match="CHECK constraint failed"):
+        store.upsert_article(make_article(entities=extraction(Entity("theme", "x", [bad_span]))))
+    for table in ("articles", "raw_pages", "entities", "mentions", "mention_spans"):
+        assert rows(db_path, f"SELECT count(*) FROM {table}") == [(0,)], table
+
+
 def test_a_failed_upsert_inside_a_transaction_spares_the_others(
     store: Store, db_path: Path
 ) -> None:
