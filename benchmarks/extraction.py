@@ -130,13 +130,14 @@ def scaled_cues(scale: int, directory: Path) -> Path:
     return path
 
 
-def measure(extractor: Extractor, articles: list[tuple[str, str]]) -> float:
-    """MB/s of `extractor` over `articles` (UTF-8 bytes of title + body)."""
-    size = sum(len(t.encode()) + len(b.encode()) + 1 for t, b in articles)
-    started = time.perf_counter()
+def measure(extractor: Extractor, articles: list[tuple[str, str]]) -> tuple[float, float]:
+    """MB/s of `extractor` over `articles` (UTF-8 bytes of title + body): by wall-clock time and
+    by this process's CPU time (the one-core figure when other processes share the machine)."""
+    size = sum(len(t.encode()) + len(b.encode()) + 1 for t, b in articles) / 1_000_000
+    wall, cpu = time.perf_counter(), time.process_time()
     for title, body in articles:
         extractor.extract(body, title)
-    return size / 1_000_000 / (time.perf_counter() - started)
+    return size / (time.perf_counter() - wall), size / (time.process_time() - cpu)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -150,8 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(articles)} articles, {size:.1f} MB")
 
     base = default_extractor()
-    base_speed = measure(base, articles)
-    print(f"packaged data:     {base_speed:6.2f} MB/s")
+    base_wall, base_speed = measure(base, articles)
+    print(f"packaged data: {base_speed:6.2f} MB/s CPU time ({base_wall:.2f} MB/s wall clock)")
 
     with tempfile.TemporaryDirectory() as tmp:
         gazetteer = scaled_gazetteer(args.scale)
@@ -163,8 +164,8 @@ def main(argv: list[str] | None = None) -> int:
         f"data x{args.scale}: {len(gazetteer.cities)} cities, {orgs.size} organizations, "
         f"{cues} cue forms"
     )
-    big_speed = measure(big, articles)
-    print(f"data x{args.scale}:         {big_speed:6.2f} MB/s")
+    big_wall, big_speed = measure(big, articles)
+    print(f"data x{args.scale}: {big_speed:6.2f} MB/s CPU time ({big_wall:.2f} MB/s wall clock)")
     print(f"ratio x{args.scale}/packaged: {big_speed / base_speed:.2f}")
     ok = min(base_speed, big_speed) >= TARGET_MB_S
     print(f"target >= {TARGET_MB_S} MB/s: {'met' if ok else 'NOT met'}")

@@ -84,7 +84,10 @@ class Extractor:
     def _grouped_hits(
         self, text: str
     ) -> tuple[dict[tuple[str, ...], list[tuple[int, int, str]]], dict[str, str]]:
-        """(start, end, text) of every hit by entity key, and each organization's acronym."""
+        """(start, end, text) of every hit by entity key, and each organization's acronym.
+
+        Each matcher returns its hits in text order, so every key's spans are already sorted.
+        """
         grouped: dict[tuple[str, ...], list[tuple[int, int, str]]] = {}
         acronyms: dict[str, str] = {}
         org_hits = self.organizations.find(text)
@@ -102,8 +105,6 @@ class Extractor:
             theme_hits = self.themes.find(text)
         for h in theme_hits:
             grouped.setdefault(("theme", h.theme), []).append((h.start, h.end, h.text))
-        for spans in grouped.values():
-            spans.sort()
         return grouped, acronyms
 
     def _new_entity(self, key: tuple[str, ...], acronyms: dict[str, str]) -> Entity:
