@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import re
+from collections import defaultdict
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -88,23 +89,23 @@ class Extractor:
 
         Each matcher returns its hits in text order, so every key's spans are already sorted.
         """
-        grouped: dict[tuple[str, ...], list[tuple[int, int, str]]] = {}
+        grouped: defaultdict[tuple[str, ...], list[tuple[int, int, str]]] = defaultdict(list)
         acronyms: dict[str, str] = {}
         org_hits = self.organizations.find(text)
         for h in org_hits:
-            grouped.setdefault(("organization", h.name), []).append((h.start, h.end, h.text))
+            grouped["organization", h.name].append((h.start, h.end, h.text))
             if h.acronym:
                 acronyms.setdefault(h.name, h.acronym)
         org_spans = [(h.start, h.end) for h in org_hits]
         for h in self.places.find(text, exclude=org_spans):
             key = ("province", h.name) if h.kind == "province" else ("city", h.name, h.province)
-            grouped.setdefault(key, []).append((h.start, h.end, h.text))
+            grouped[key].append((h.start, h.end, h.text))
         if self._themes_exclude:
             theme_hits = self.themes.find(text, exclude=org_spans)
         else:
             theme_hits = self.themes.find(text)
         for h in theme_hits:
-            grouped.setdefault(("theme", h.theme), []).append((h.start, h.end, h.text))
+            grouped["theme", h.theme].append((h.start, h.end, h.text))
         return grouped, acronyms
 
     def _new_entity(self, key: tuple[str, ...], acronyms: dict[str, str]) -> Entity:
@@ -193,7 +194,10 @@ def snippet(text: str, start: int, end: int, context: int = SNIPPET_CONTEXT) -> 
         suffix = "…"
     else:
         suffix = ""
-    return prefix + " ".join(text[left_from:right_to].split()) + suffix
+    piece = text[left_from:right_to]
+    if "  " in piece or "\n" in piece or "\t" in piece or "\r" in piece or not piece.isascii():
+        piece = " ".join(piece.split())
+    return prefix + piece + suffix
 
 
 def _chunks(text: str, size: int) -> list[tuple[int, str]]:
