@@ -174,7 +174,13 @@ def test_sqlite_settings(db_url: str, db_path: Path) -> None:
     with engine.connect() as conn:
         settings = {
             name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
-            for name in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous")
+            for name in (
+                "journal_mode",
+                "foreign_keys",
+                "busy_timeout",
+                "synchronous",
+                "wal_autocheckpoint",
+            )
         }
     engine.dispose()
     assert settings == {
@@ -182,6 +188,7 @@ def test_sqlite_settings(db_url: str, db_path: Path) -> None:
         "foreign_keys": 1,
         "busy_timeout": 30000,
         "synchronous": 1,
+        "wal_autocheckpoint": 10000,
     }
     with sqlite3.connect(db_path) as conn:  # WAL is a property of the file, seen by any reader
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)

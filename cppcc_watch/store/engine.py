@@ -20,6 +20,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 from cppcc_watch.errors import DatabaseError
 
 BUSY_TIMEOUT_MS = 30_000
+WAL_CHECKPOINT_PAGES = 10_000
 
 #: Connection-info flag: the next BEGIN on this connection takes the write lock at once.
 IMMEDIATE = "cppcc_watch_begin_immediate"
@@ -28,9 +29,10 @@ IMMEDIATE = "cppcc_watch_begin_immediate"
 def open_engine(url: str, *, readonly: bool = False) -> Engine:
     """Open the database at `url` (checked by connecting once) and return its engine.
 
-    For SQLite: WAL journal, 30 s busy timeout, foreign keys on, synchronous=NORMAL, and the
-    file's directory created when missing. `readonly` opens the file with `mode=ro`, so that any
-    write fails; it never creates the file or its directory.
+    For SQLite: WAL journal (checkpointed every 10,000 pages), 30 s busy timeout, foreign keys
+    on, synchronous=NORMAL, and the file's directory created when missing. `readonly` opens
+    the file with `mode=ro`, so that any write fails; it never creates the file or its
+    directory.
     """
     try:
         parsed = make_url(url)
@@ -97,6 +99,10 @@ def _install_sqlite_hooks(engine: Engine, label: str, *, readonly: bool) -> None
             else:
                 cursor.execute("PRAGMA journal_mode = WAL").fetchall()
                 cursor.execute("PRAGMA synchronous = NORMAL")
+                # Checkpoint every ~40 MB of WAL rather than 4 MB: fewer fsyncs and copies
+                # while crawling; the WAL file is cut back to 64 MB after a checkpoint.
+                cursor.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
+                cursor.execute(f"PRAGMA journal_size_limit = {64 * 1024 * 1024}").fetchall()
         finally:
             cursor.close()
 
