@@ -38,7 +38,7 @@ ORG_WORDS = frozenset(
         Administration Federation Council Court Procuratorate Bank Group Company Corporation Corp
         Agency Office Government Society League Party Center Centre Foundation Hospital School
         College Department Organization Organisation Conservatory Authority Chamber Union Fund Press
-        Corps Laboratory Lab Museum Library Front
+        Corps Laboratory Lab Museum Library Front Senate Parliament Assembly Exchange
         """
     )
 )
