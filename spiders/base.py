@@ -48,6 +48,10 @@ page_rejected = object()  # signal: a downloaded page could not be used (args: u
 # how the previous run ended when this one must finish its work (walk listings to the end)
 CATCH_UP = ("interrupted", "failed")
 
+# Content-Types a page may be served with (besides none at all)
+_PAGE_TYPES = frozenset(
+    ("text/html", "application/xhtml+xml", "text/plain", "text/xml", "application/xml")
+)
 _LISTING_PAGE = re.compile(r"_(\d+)\.html?$")
 
 
@@ -207,10 +211,16 @@ class NewsSpider(scrapy.Spider):
         yield merge_pages([parts[n] for n in sorted(parts)])
 
     def _usable(self, response: Response) -> bool:
-        """Whether a response is an HTML page; if not, it is recorded as a rejected page."""
-        if isinstance(response, TextResponse):
+        """Whether a response is an HTML page; if not, it is recorded as a rejected page.
+
+        Scrapy picks the response class from the URL too (an `.htm` URL gives an HtmlResponse
+        even for an image), so a declared non-text Content-Type is refused as well.
+        """
+        kind = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        media = kind.split(";")[0].strip().lower()
+        if isinstance(response, TextResponse) and (not media or media in _PAGE_TYPES):
             return True
-        kind = response.headers.get(b"Content-Type", b"").decode("latin-1") or "none"
+        kind = kind or "none"
         reason = f"not an HTML page (Content-Type: {kind}, {len(response.body)} bytes)"
         self.crawler.stats.inc_value(STAT("bad_pages"))
         self.crawler.signals.send_catch_log(

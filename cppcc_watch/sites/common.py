@@ -134,14 +134,26 @@ def absolute_links(sel: Selector, base_url: str) -> list[str]:
         href = clean_text(href)
         if not href or href.startswith(("#", "javascript:", "mailto:")):
             continue
-        links.append(strip_fragment(urljoin(base_url, href)))
+        link = join_url(base_url, href)
+        if link:
+            links.append(link)
     return links
+
+
+def join_url(base_url: str, href: str) -> str | None:
+    """`href` made absolute against `base_url`, without fragment; None when it is no URL
+    (a malformed page can hold hrefs such as "http://[" that urllib refuses)."""
+    try:
+        return strip_fragment(urljoin(base_url, href))
+    except ValueError:
+        return None
 
 
 def links_containing(sel: Selector, base_url: str, needle: str) -> list[str]:
     """Absolute URLs of the page's links whose href contains `needle` (cheap pre-filter)."""
     hrefs = [h for h in sel.xpath("//a/@href").getall() if needle in h]
-    return [strip_fragment(urljoin(base_url, clean_text(h))) for h in hrefs]
+    joined = (join_url(base_url, clean_text(h)) for h in hrefs)
+    return [link for link in joined if link]
 
 
 def strip_fragment(url: str) -> str:
