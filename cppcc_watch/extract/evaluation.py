@@ -173,7 +173,9 @@ def evaluate(
 ) -> Evaluation:
     """Micro-averaged precision, recall and F1 by kind of `extract` over labeled `articles`."""
     if extract is None:
-        from cppcc_watch.extract.facade import extract_entities as extract
+        from cppcc_watch.extract.facade import extract_entities
+
+        extract = extract_entities
     if canonical_org is None:
         canonical_org = organization_canonicalizer()
     scores = {kind: Score() for kind in KIND_KEYS}

@@ -153,7 +153,7 @@ class _Locator:
     def mentions(self, spans: list[tuple[int, int, str]]) -> list[Mention]:
         """Mentions for (start, end, text) spans of the combined text, relative to their field."""
         title, body, title_end, base = self.title, self.body, self.body_offset - 1, self.body_offset
-        result = []
+        result: list[Mention] = []
         append = result.append
         for start, end, text in spans:
             if start < title_end:

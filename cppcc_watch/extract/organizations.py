@@ -203,9 +203,9 @@ class OrganizationMatcher:
         skip_until = _title_case_title_end(text) if heads[0][0] < text.find("\n") else 0
         covered = bytearray(len(text) + 1)
         registry_ends = set()
-        for hit in registry:
-            covered[hit.start : hit.end] = b"\x01" * (hit.end - hit.start)
-            registry_ends.add(hit.end)
+        for known in registry:
+            covered[known.start : known.end] = b"\x01" * (known.end - known.start)
+            registry_ends.add(known.end)
         for head_start, head_end in heads:
             if head_start < skip_until:
                 continue
