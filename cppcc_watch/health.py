@@ -31,6 +31,7 @@ class RunCounts:
     articles_requested: int = 0
     retries: int = 0
     retries_exhausted: int = 0
+    store_errors: int = 0
 
     def to_json(self) -> dict[str, int]:
         """The counts as a plain dict (what the crawl log keeps of a run's figures)."""
@@ -52,10 +53,23 @@ class Verdict:
 
 
 def assess_run(
-    counts: RunCounts, *, min_field_share: float = 0.8, first_error: str = ""
+    counts: RunCounts,
+    *,
+    min_field_share: float = 0.8,
+    first_error: str = "",
+    first_store_error: str = "",
 ) -> Verdict:
-    """Decide whether a run succeeded: a source that yields nothing, or far fewer fields, failed."""
+    """Decide whether a run succeeded: a source that yields nothing, or far fewer fields, failed;
+    so did a run whose pipelines failed on more articles than they stored."""
     detail = f" ({first_error})" if first_error else ""
+    stored = counts.new + counts.updated + counts.unchanged
+    if counts.store_errors and counts.store_errors >= stored:
+        why = f" ({first_store_error})" if first_store_error else ""
+        return Verdict(
+            "failed",
+            f"{counts.store_errors} article(s) could not be extracted or stored, "
+            f"{stored} were{why}",
+        )
     if counts.listing_pages == 0:
         return Verdict("failed", f"could not fetch any listing page{detail}")
     if counts.links_found == 0:

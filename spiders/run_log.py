@@ -98,8 +98,13 @@ class RunLog:
 
     def item_error(self, item: Any, response: Response, spider: Spider, failure: Any) -> None:
         """An article a pipeline failed on (the store, say): recorded, the crawl goes on."""
-        self.crawler.stats.inc_value(STAT("rejected"))
-        self._reject(getattr(item, "url", response.url), "store", failure.getErrorMessage())
+        stats = self.crawler.stats
+        stats.inc_value(STAT("rejected"))
+        stats.inc_value(STAT("store_errors"))
+        message = f"{failure.type.__name__}: {failure.getErrorMessage()}"
+        if not stats.get_value(STAT("first_store_error")):
+            stats.set_value(STAT("first_store_error"), message[:200])
+        self._reject(getattr(item, "url", response.url), "store", message)
 
     def spider_error(self, failure: Any, response: Response, spider: Spider) -> None:
         """A page the spider could not handle."""
@@ -149,6 +154,7 @@ class RunLog:
             counts,
             min_field_share=self.min_field_share,
             first_error=self.crawler.stats.get_value(STAT("first_error"), "") or "",
+            first_store_error=self.crawler.stats.get_value(STAT("first_store_error"), "") or "",
         )
         if verdict.status == "ok" and self.history_runs > 0:
             earlier = previous_runs(
