@@ -36,12 +36,18 @@ def test_every_mention_offset_points_at_its_text_in_its_field():
 
 
 def test_snippet_is_collapsed_and_cut_on_word_boundaries():
-    text = "word " * 40 + "Chengdu\n\n  is   here " + "tail " * 40
+    text = "word " * 40 + "Chengdu  is\there " + "tail " * 40
     start = text.index("Chengdu")
     piece = snippet(text, start, start + len("Chengdu"))
     assert "Chengdu is here" in piece
     assert piece.startswith("…word") and piece.endswith("tail…")
     assert len(piece) <= 2 * 60 + len("Chengdu") + 2
+
+
+def test_snippet_stays_in_its_paragraph():
+    text = "First paragraph ends here.\nChengdu hosted the forum.\nNext paragraph."
+    start = text.index("Chengdu")
+    assert snippet(text, start, start + 7) == "Chengdu hosted the forum."
 
 
 def test_place_in_title_is_focus_and_most_mentioned_is_focus():

@@ -159,7 +159,7 @@ class _Locator:
             if start < title_end:
                 append(Mention(start, end, text, snippet(title, start, end), "title"))
             else:
-                start, end = max(0, start - base), end - base
+                start, end = start - base, end - base  # no hit starts on the separator
                 append(Mention(start, end, text, snippet(body, start, end), "body"))
         return result
 
@@ -176,28 +176,30 @@ class _Locator:
 
 
 def snippet(text: str, start: int, end: int, context: int = SNIPPET_CONTEXT) -> str:
-    """About `context` characters either side of text[start:end], cut on word boundaries,
-    whitespace collapsed, with "…" where the text was cut."""
-    left_from = start - context
-    if left_from > 0:
-        space = text.find(" ", left_from, start)
-        if space != -1:
-            left_from = space + 1
-        prefix = "…"
+    """About `context` characters either side of text[start:end], within its paragraph (line),
+    cut on word boundaries, whitespace collapsed, with "…" where a sentence was cut."""
+    low = start - context if start > context else 0
+    newline = text.rfind("\n", low, start)
+    if newline != -1:
+        left_from, prefix = newline + 1, ""
+    elif low > 0:
+        space = text.find(" ", low, start)
+        left_from, prefix = (space + 1 if space != -1 else low), "…"
     else:
         left_from, prefix = 0, ""
-    right_to = end + context
-    if right_to < len(text):
-        space = text.rfind(" ", end, right_to)
-        if space != -1:
-            right_to = space
-        suffix = "…"
+    high = end + context
+    newline = text.find("\n", end, high)
+    if newline != -1:
+        right_to, suffix = newline, ""
+    elif high < len(text):
+        space = text.rfind(" ", end, high)
+        right_to, suffix = (space if space != -1 else high), "…"
     else:
-        suffix = ""
+        right_to, suffix = len(text), ""
     piece = text[left_from:right_to]
-    if "  " in piece or "\n" in piece or "\t" in piece or "\r" in piece or not piece.isascii():
+    if "  " in piece or "\t" in piece or "\r" in piece or "\xa0" in piece or "\u3000" in piece:
         piece = " ".join(piece.split())
-    return prefix + piece + suffix
+    return prefix + piece.strip() + suffix
 
 
 def _chunks(text: str, size: int) -> list[tuple[int, str]]:
