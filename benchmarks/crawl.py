@@ -491,6 +491,12 @@ def throughput(
     verdict = "ok" if ratio >= TARGET_RATIO else "BELOW TARGET"
     print(f"  median: bare {bare_rate:.1f} pages/s, full {full_rate:.1f} pages/s")
     print(f"  ratio full/bare = {ratio:.2f} (target >= {TARGET_RATIO}) {verdict}")
+    bare_ms = statistics.median(r.engine_cpu / r.pages for r in bare) * 1000
+    full_ms = statistics.median(r.engine_cpu / r.pages for r in full) * 1000
+    print(
+        f"  per CPU (holds when other processes share the cores): bare {bare_ms:.2f} ms/page, "
+        f"full {full_ms:.2f} ms/page, ratio {bare_ms / full_ms:.2f}"
+    )
     return db, full, bare
 
 
