@@ -13,7 +13,6 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,34 +31,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def call(base: str, endpoint: str, data: dict | None = None, files: dict | None = None) -> dict:
-    """One scrapyd API call; returns its JSON answer."""
-    if files:
-        boundary = uuid.uuid4().hex
-        parts = []
-        for name, value in (data or {}).items():
-            parts.append(
-                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
-                .encode()
-            )  # fmt: skip
-        for name, (filename, content) in files.items():
-            parts.append(
-                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
-                f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'.encode()
-                + content
-                + b"\r\n"
-            )
-        body = b"".join(parts) + f"--{boundary}--\r\n".encode()
-        request = urllib.request.Request(
-            f"{base}/{endpoint}",
-            data=body,
-            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
-        )
-    elif data is not None:
-        encoded = urllib.parse.urlencode(list(_pairs(data))).encode()
-        request = urllib.request.Request(f"{base}/{endpoint}", data=encoded)
-    else:
-        request = urllib.request.Request(f"{base}/{endpoint}")
+def call(base: str, endpoint: str, data: dict | None = None) -> dict:
+    """One scrapyd API call (a POST when `data` is given); returns its JSON answer."""
+    encoded = urllib.parse.urlencode(list(_pairs(data))).encode() if data is not None else None
+    request = urllib.request.Request(f"{base}/{endpoint}", data=encoded)
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())
 
@@ -112,13 +87,21 @@ def test_scrapyd_runs_a_deployed_crawl_into_the_database(scrapyd: str, tmp_path:
         check=True,
     )
     assert built.stdout.strip() == str(egg)
-    added = call(
-        scrapyd,
-        "addversion.json",
-        {"project": "cppcc_watch", "version": "1"},
-        files={"egg": ("cppcc_watch.egg", egg.read_bytes())},
+    # the project's scrapy.cfg deploy target, pointed at this scrapyd
+    project = tmp_path / "project"
+    project.mkdir()
+    config = (ROOT / "scrapy.cfg").read_text()
+    assert "[deploy]" in config and "project = cppcc_watch" in config
+    (project / "scrapy.cfg").write_text(config.replace("http://localhost:6800/", scrapyd + "/"))
+    deployed = subprocess.run(
+        [str(SCRAPYD.with_name("scrapyd-deploy")), "--egg", str(egg), "--version", "1"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
-    assert added["status"] == "ok" and added["spiders"] == 2, added
+    assert deployed.returncode == 0, deployed.stderr
+    assert '"status": "ok"' in deployed.stdout + deployed.stderr
     assert call(scrapyd, "listspiders.json?project=cppcc_watch")["spiders"] == [
         "chinadaily",
         "cppcc",
