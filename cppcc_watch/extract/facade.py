@@ -12,7 +12,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from cppcc_watch.extract.types import Entity, Extraction, Mention
 
@@ -21,6 +21,19 @@ SNIPPET_CONTEXT = 60
 CHUNK_SIZE = 100_000
 # A dateline at the start of the lead: "BEIJING --", "XI'AN -", "LHASA —".
 _DATELINE_RE = re.compile(r"[A-Z][A-Z'’.\- ]*[A-Z.]\s*(?:--|-|—|–)\s")
+
+
+class _Span(NamedTuple):
+    """A hit moved to another offset (texts matched piecewise)."""
+
+    start: int
+    end: int
+    text: str
+
+
+_KINDS = ("province", "city", "organization", "theme")
+# kind -> entity key (a name, or (name, province) for cities) -> hits in text order
+_Grouped = dict[str, defaultdict[Any, list[Any]]]
 
 
 class Extractor:
@@ -43,8 +56,7 @@ class Extractor:
         body, title = _check_text(body, "body"), _check_text(title or "", "title")
         if not body.strip() and not title.strip():
             return Extraction()
-        text = f"{title}\n{body}"
-        grouped, acronyms = self._grouped_hits_chunked(text)
+        grouped, acronyms = self._grouped_hits_chunked(f"{title}\n{body}")
         located = _Locator(title, body)
         result = Extraction()
         lists = {
@@ -54,75 +66,86 @@ class Extractor:
             "theme": result.themes,
         }
         mentions_of = located.mentions
-        for key in sorted(grouped, key=lambda k: (-len(grouped[k]), grouped[k][0][0])):
-            entity = self._new_entity(key, acronyms)
-            entity.mentions = mentions_of(grouped[key])
-            lists[key[0]].append(entity)
+        for kind, groups in grouped.items():
+            ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), item[1][0].start))
+            target = lists[kind]
+            for key, hits in ordered:
+                entity = self._new_entity(kind, key, acronyms)
+                entity.mentions = mentions_of(hits)
+                target.append(entity)
         lead = located.lead_span()
         _mark_focus(result.provinces, lead)
         _mark_focus(result.cities, lead)
         return result
 
-    def _grouped_hits_chunked(
-        self, text: str
-    ) -> tuple[dict[tuple[str, ...], list[tuple[int, int, str]]], dict[str, str]]:
+    def _grouped_hits_chunked(self, text: str) -> tuple[_Grouped, dict[str, str]]:
         """`_grouped_hits`, run piecewise on texts longer than CHUNK_SIZE (cut at line breaks).
 
         Real articles are far shorter; this bounds the cost of any context rule on huge input.
         """
         if len(text) <= CHUNK_SIZE:
             return self._grouped_hits(text)
-        grouped: dict[tuple[str, ...], list[tuple[int, int, str]]] = {}
+        grouped: _Grouped = {kind: defaultdict(list) for kind in _KINDS}
         acronyms: dict[str, str] = {}
         for offset, chunk in _chunks(text, CHUNK_SIZE):
             part, part_acronyms = self._grouped_hits(chunk)
-            for key, spans in part.items():
-                grouped.setdefault(key, []).extend((s + offset, e + offset, t) for s, e, t in spans)
+            for kind, groups in part.items():
+                for key, hits in groups.items():
+                    grouped[kind][key].extend(
+                        _Span(h.start + offset, h.end + offset, h.text) for h in hits
+                    )
             for name, acronym in part_acronyms.items():
                 acronyms.setdefault(name, acronym)
         return grouped, acronyms
 
-    def _grouped_hits(
-        self, text: str
-    ) -> tuple[dict[tuple[str, ...], list[tuple[int, int, str]]], dict[str, str]]:
-        """(start, end, text) of every hit by entity key, and each organization's acronym.
-
-        Each matcher returns its hits in text order, so every key's spans are already sorted.
-        """
-        grouped: defaultdict[tuple[str, ...], list[tuple[int, int, str]]] = defaultdict(list)
+    def _grouped_hits(self, text: str) -> tuple[_Grouped, dict[str, str]]:
+        """Every hit by kind and entity key (a name; (name, province) for cities), and each
+        organization's acronym. Matchers return hits in text order, so each list is sorted."""
+        organizations: defaultdict[Any, list[Any]] = defaultdict(list)
+        provinces: defaultdict[Any, list[Any]] = defaultdict(list)
+        cities: defaultdict[Any, list[Any]] = defaultdict(list)
+        themes: defaultdict[Any, list[Any]] = defaultdict(list)
         acronyms: dict[str, str] = {}
         org_hits = self.organizations.find(text)
         for h in org_hits:
-            grouped["organization", h.name].append((h.start, h.end, h.text))
-            if h.acronym:
-                acronyms.setdefault(h.name, h.acronym)
+            organizations[h.name].append(h)
+            if h.acronym and h.name not in acronyms:
+                acronyms[h.name] = h.acronym
         org_spans = [(h.start, h.end) for h in org_hits]
         for h in self.places.find(text, exclude=org_spans):
-            key = ("province", h.name) if h.kind == "province" else ("city", h.name, h.province)
-            grouped[key].append((h.start, h.end, h.text))
+            if h.kind == "province":
+                provinces[h.name].append(h)
+            else:
+                cities[h.name, h.province].append(h)
         if self._themes_exclude:
             theme_hits = self.themes.find(text, exclude=org_spans)
         else:
             theme_hits = self.themes.find(text)
         for h in theme_hits:
-            grouped["theme", h.theme].append((h.start, h.end, h.text))
+            themes[h.theme].append(h)
+        grouped: _Grouped = {
+            "province": provinces,
+            "city": cities,
+            "organization": organizations,
+            "theme": themes,
+        }
         return grouped, acronyms
 
-    def _new_entity(self, key: tuple[str, ...], acronyms: dict[str, str]) -> Entity:
+    def _new_entity(self, kind: str, key: Any, acronyms: dict[str, str]) -> Entity:
         """An entity without mentions, with its gazetteer or registry attributes."""
-        kind, name = key[0], key[1]
-        if kind == "organization":
-            return Entity(kind=kind, name=name, acronym=acronyms.get(name))
         if kind == "theme":
-            return Entity(kind=kind, name=name)
-        attributes = self._attributes.get(key)
+            return Entity(kind, key)
+        if kind == "organization":
+            return Entity(kind, key, acronym=acronyms.get(key))
+        attributes = self._attributes.get((kind, key))
         if attributes is None:
-            attributes = self._attributes[key] = self._place_attributes(key)
-        return Entity(kind=kind, name=name, **attributes)
+            attributes = self._attributes[kind, key] = self._place_attributes(kind, key)
+        name = key if kind == "province" else key[0]
+        return Entity(kind, name, **attributes)
 
-    def _place_attributes(self, key: tuple[str, ...]) -> dict[str, Any]:
-        if key[0] == "province":
-            p = self.gazetteer.province(key[1])
+    def _place_attributes(self, kind: str, key: Any) -> dict[str, Any]:
+        if kind == "province":
+            p = self.gazetteer.province(key)
             if p is None:
                 return {}
             return {
@@ -131,9 +154,10 @@ class Extractor:
                 "latitude": p.latitude,
                 "longitude": p.longitude,
             }
-        c = self.gazetteer.city(key[1], province=key[2])
+        name, province = key
+        c = self.gazetteer.city(name, province=province)
         if c is None:
-            return {"province": key[2]}
+            return {"province": province}
         return {
             "province": c.province,
             "code": c.code,
@@ -150,17 +174,19 @@ class _Locator:
         self.body = body
         self.body_offset = len(title) + 1
 
-    def mentions(self, spans: list[tuple[int, int, str]]) -> list[Mention]:
-        """Mentions for (start, end, text) spans of the combined text, relative to their field."""
-        title, body, title_end, base = self.title, self.body, self.body_offset - 1, self.body_offset
+    def mentions(self, hits: list[Any]) -> list[Mention]:
+        """Mentions for hits (start, end, text in the combined text), relative to their field."""
+        title, body, base = self.title, self.body, self.body_offset
+        title_end = base - 1
         result: list[Mention] = []
         append = result.append
-        for start, end, text in spans:
+        for h in hits:
+            start, end = h.start, h.end
             if start < title_end:
-                append(Mention(start, end, text, snippet(title, start, end), "title"))
+                append(Mention(start, end, h.text, snippet(title, start, end), "title"))
             else:
                 start, end = start - base, end - base  # no hit starts on the separator
-                append(Mention(start, end, text, snippet(body, start, end), "body"))
+                append(Mention(start, end, h.text, snippet(body, start, end), "body"))
         return result
 
     def lead_span(self) -> tuple[int, int]:
