@@ -193,6 +193,7 @@ class RunLog:
                 "unchanged": counts.unchanged,
                 "rejected": counts.rejected,
                 "failed_requests": counts.failed_requests,
+                "retries": counts.retries,
             },
         )
         self.store.close()

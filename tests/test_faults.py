@@ -80,6 +80,7 @@ def test_faults_on_a_third_of_first_requests_are_retried_and_every_article_store
     assert runs["cppcc"]["failed_requests"] == 1  # the page robots.txt forbids
     assert {r["status"] for r in runs.values()} == {"ok"}
     retries = sum(figures(db_path, run["id"])["retries"] for run in runs.values())
+    assert retries == sum(run["retries"] for run in runs.values())  # the column, too
     exhausted = sum(figures(db_path, run["id"])["retries_exhausted"] for run in runs.values())
     assert used >= len(faulty)  # every planned fault was met (B3's fourth answer included)
     # each fault cost one retry, B3's last answer was given up on; a connection dropped after

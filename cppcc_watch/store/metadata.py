@@ -115,7 +115,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "failed_requests": "Requests that failed after retries.",
             "pid": "Process id of the crawl.",
             "host": "Host it ran on.",
-            "settings_json": "Settings of the run, as JSON.",
+            "settings_json": 'Settings of the run, and its full figures under "figures", as JSON.',
+            "retries": "Requests retried (5xx, timeouts, dropped connections), backed off.",
         },
     ),
     "rejects": (

@@ -270,11 +270,17 @@ def _0004_mentions_published_at(conn: Connection) -> None:
     conn.exec_driver_sql("CREATE INDEX ix_mentions_published ON mentions (published_at, entity_id)")
 
 
+def _0005_crawl_runs_retries(conn: Connection) -> None:
+    """How many times a run retried requests (each failed request is retried, backed off)."""
+    conn.exec_driver_sql("ALTER TABLE crawl_runs ADD COLUMN retries INTEGER NOT NULL DEFAULT 0")
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial_schema", _0001_initial_schema),
     ("0002_articles_fts", _0002_articles_fts),
     ("0003_views", _0003_views),
     ("0004_mentions_published_at", _0004_mentions_published_at),
+    ("0005_crawl_runs_retries", _0005_crawl_runs_retries),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

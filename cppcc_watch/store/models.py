@@ -206,6 +206,7 @@ class CrawlRun(Base):
     pid: Mapped[int | None] = mapped_column(Integer)
     host: Mapped[str | None] = mapped_column(Text)
     settings_json: Mapped[str | None] = mapped_column(Text)
+    retries: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class Reject(Base):
@@ -232,4 +233,5 @@ RUN_COUNTS = (
     "unchanged",
     "rejected",
     "failed_requests",
+    "retries",
 )
