@@ -14,7 +14,12 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
 
 from cppcc_watch.health import RunCounts, assess_history, assess_run
-from cppcc_watch.store.history import figures_of, previous_runs, save_figures
+from cppcc_watch.store.history import (
+    close_orphaned_runs,
+    figures_of,
+    previous_runs,
+    save_figures,
+)
 from cppcc_watch.store.locks import CrawlBusy, CrawlLock
 from cppcc_watch.store.repository import Store
 
@@ -72,6 +77,7 @@ class RunLog:
             return
         self.store = Store.open(self.db_url)
         self.store.mark_stale_runs()
+        close_orphaned_runs(self.store, spider.name)  # holding the lock: they are dead
         settings = {
             name: self.crawler.settings.get(name)
             for name in (

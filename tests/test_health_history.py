@@ -3,12 +3,19 @@ the figures the crawl log keeps for that, and runs whose pipelines failed on eve
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from cppcc_watch.health import RunCounts, assess_history, assess_run
-from cppcc_watch.store.history import figures_of, last_status, previous_runs, save_figures
+from cppcc_watch.store.history import (
+    close_orphaned_runs,
+    figures_of,
+    last_status,
+    previous_runs,
+    save_figures,
+)
 from cppcc_watch.store.repository import Store
 
 
@@ -97,3 +104,18 @@ def test_figures_are_kept_with_the_run_and_read_back(tmp_path: Path) -> None:
         assert last_status(store, "chinadaily", before=other) is None
         settings = store.runs(spider="cppcc", limit=None)[-1]["settings_json"]
         assert '"CPPCC_WATCH_MAX_ARTICLES": 0' in settings  # the settings stay beside them
+
+
+def test_runs_left_running_are_closed_by_the_next_lock_holder_even_if_their_pid_lives(
+    tmp_path: Path,
+) -> None:
+    with Store.open(f"sqlite:///{tmp_path / 'o.db'}") as store:
+        orphan = store.start_run("cppcc")  # "running", with this (live) process's pid
+        other = store.start_run("chinadaily")
+        assert store.mark_stale_runs() == 0  # the pid is alive: liveness alone cannot tell
+        assert close_orphaned_runs(store, "cppcc") == 1
+        rows = {r["id"]: r for r in store.runs()}
+        assert rows[orphan]["status"] == "interrupted"
+        assert rows[orphan]["reason"] == f"process {os.getpid()} ended without finishing the run"
+        assert rows[orphan]["finished_at"]
+        assert rows[other]["status"] == "running"

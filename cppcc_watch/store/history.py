@@ -9,12 +9,13 @@ in the run's `settings_json`, under the key "figures".
 from __future__ import annotations
 
 import json
+import socket
 from contextlib import nullcontext
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import String, select, update
 
-from cppcc_watch.store.repository import RUNS, Store
+from cppcc_watch.store.repository import RUNS, Store, utc_now
 
 FIGURES = "figures"
 
@@ -31,6 +32,29 @@ def save_figures(store: Store, run_id: int, figures: dict[str, int]) -> None:
             .where(RUNS.c.id == run_id)
             .values(settings_json=json.dumps(data, sort_keys=True, default=str))
         )
+
+
+def close_orphaned_runs(store: Store, spider: str) -> int:
+    """Mark the spider's runs on this host still "running" as "interrupted"; count them.
+
+    Call it holding the spider's crawl lock: a live crawl of the spider would hold the lock, so
+    these runs' processes are gone, even when their pid has been reused since.
+    """
+    with store.transaction():
+        result = store.connection.execute(
+            update(RUNS)
+            .where(
+                RUNS.c.spider == spider,
+                RUNS.c.status == "running",
+                RUNS.c.host == socket.gethostname(),
+            )
+            .values(
+                status="interrupted",
+                finished_at=utc_now(),
+                reason="process " + RUNS.c.pid.cast(String) + " ended without finishing the run",
+            )
+        )
+    return int(result.rowcount or 0)
 
 
 def figures_of(run: dict[str, Any]) -> dict[str, int]:
