@@ -310,3 +310,19 @@ def test_one_large_text_is_processed_in_linear_time(matcher: OrganizationMatcher
     hits = matcher.find(text)
     assert time.perf_counter() - started < 5
     assert len(hits) == 5 * text.count("\n")  # the "(CAST)" definition is one mention
+
+
+def test_event_word_as_a_modifier_and_of_continuations(
+    bare: OrganizationMatcher, matcher: OrganizationMatcher
+) -> None:
+    text = article(
+        "The International World Games Association said the venue, the National Convention "
+        "Center, was ready. Graduates of Wuhan University of Technology volunteered."
+    )
+    found = names(bare.find(text))
+    assert "International World Games Association" in found
+    assert "Wuhan University of Technology" in found
+    assert not any("Convention" in name for name in found)
+    # the registry knows "Wuhan University"; the longer name still wins
+    assert "Wuhan University of Technology" in names(matcher.find(text))
+    assert "Wuhan University" not in names(matcher.find(text))

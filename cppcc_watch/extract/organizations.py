@@ -43,6 +43,7 @@ ORG_WORDS = frozenset(
     )
 )
 # Words that make a phrase an initiative, plan, event or document rather than an organization.
+VENUES = frozenset({"Center", "Centre", "Hall", "Park"})
 NON_ORG_WORDS = frozenset(
     _words(
         """
@@ -403,7 +404,11 @@ def _looks_like_org(words: list[str], defined: bool = False) -> bool:
     """A capitalized name with an organization word, not generic, not a document or event."""
     if not words or words[0] in LEADING_STOPWORDS or words[0][:1].islower():
         return False
-    if any(w in NON_ORG_WORDS for w in words) or len(words) > 14:
+    if len(words) > 14 or any(
+        w in NON_ORG_WORDS
+        and (i + 1 == len(words) or words[i + 1] in INNER_CONNECTORS or words[i + 1] in VENUES)
+        for i, w in enumerate(words)
+    ):  # an event, document or venue ("Forum", "Law of", "Expo Center"), not a modifier
         return False
     if not any(w in ORG_WORDS for w in words):
         return False
