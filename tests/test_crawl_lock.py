@@ -65,9 +65,7 @@ def test_a_crawl_killed_mid_way_loses_nothing_and_the_next_run_finishes_the_work
         assert_consistent(db_path)
         lock = lock_path(db_url, "cppcc")
         assert lock is not None and lock.exists()
-        with lock.open("a") as handle:  # the kernel dropped the dead crawl's lock
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            fcntl.flock(handle, fcntl.LOCK_UN)
+        assert not lock_is_held(db_url, "cppcc")  # the kernel dropped the dead crawl's lock
 
         mirror.slow.clear()
         mirror.reset_log()
@@ -187,3 +185,41 @@ def test_the_lock_is_reentrant_in_a_process_and_exclusive_across_processes(
             assert other_spider.held
     assert other_process().returncode == 0
     assert issubclass(CrawlBusy, Exception) and CrawlBusy.exit_code == EXIT_BUSY
+
+
+def test_sigterm_stores_what_was_fetched_and_closes_the_run_as_interrupted(
+    tmp_path: Path,
+) -> None:
+    db_path = tmp_path / "term.db"
+    with ChaosMirror() as mirror:
+        build_sites(mirror)
+        for story in (A4, A5):
+            mirror.hold(story.url, 1.5)
+        crawl_process = start_crawl(f"sqlite:///{db_path}", mirror, "cppcc")
+        wait_for(
+            lambda: any(A4.url.endswith(p) for p in mirror.requested("en.cppcc.gov.cn")),
+            what="the held request",
+        )
+        crawl_process.send_signal(signal.SIGTERM)
+        out, err = crawl_process.communicate(timeout=60)
+    assert crawl_process.returncode == 1
+    assert "stopped before the end (shutdown)" in err
+    stored = query(db_path, "SELECT COUNT(*) FROM articles")[0][0]
+    assert stored >= 4  # the first listing page's articles, at least
+    runs = query(db_path, "SELECT status, new FROM crawl_runs")
+    assert [tuple(r) for r in runs] == [("interrupted", stored)]
+    assert f"cppcc: interrupted: {stored} new" in out
+    assert_consistent(db_path)
+    assert not lock_is_held(f"sqlite:///{db_path}", "cppcc")
+
+
+def lock_is_held(db_url: str, spider: str) -> bool:
+    path = lock_path(db_url, spider)
+    assert path is not None
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return False
