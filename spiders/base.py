@@ -120,7 +120,7 @@ class NewsSpider(scrapy.Spider):
             return
         self.store = Store.open(self.db_url)
         self.store.mark_stale_runs()
-        previous = last_status(self.store, self.name, before=2**62)
+        previous = last_status(self.store, self.name)
         self.catch_up = previous in CATCH_UP
         if self.catch_up:
             self.logger.info("the previous run %s: walking every listing to the end", previous)

@@ -68,15 +68,18 @@ def figures_of(run: dict[str, Any]) -> dict[str, int]:
 
 
 def previous_runs(
-    store: Store, spider: str, *, before: int, limit: int, status: str | None = "ok"
+    store: Store, spider: str, *, before: int | None, limit: int, status: str | None = "ok"
 ) -> list[dict[str, Any]]:
-    """The spider's finished runs older than run `before`, newest first (only `status` ones)."""
+    """The spider's finished runs (older than run `before`, if given), newest first; only the
+    `status` ones unless it is None."""
     query = (
         select(RUNS)
-        .where(RUNS.c.spider == spider, RUNS.c.id < before, RUNS.c.status != "running")
+        .where(RUNS.c.spider == spider, RUNS.c.status != "running")
         .order_by(RUNS.c.id.desc())
         .limit(limit)
     )
+    if before is not None:
+        query = query.where(RUNS.c.id < before)
     if status is not None:
         query = query.where(RUNS.c.status == status)
     conn = store.connection
@@ -84,7 +87,7 @@ def previous_runs(
         return [dict(row._mapping) for row in conn.execute(query)]
 
 
-def last_status(store: Store, spider: str, *, before: int) -> str | None:
+def last_status(store: Store, spider: str, *, before: int | None = None) -> str | None:
     """How the spider's previous finished run ended ("ok", "failed", "interrupted"), if any."""
     runs = previous_runs(store, spider, before=before, limit=1, status=None)
     return runs[0]["status"] if runs else None
