@@ -108,13 +108,9 @@ class ThemeMatcher:
         spans = _leftmost_longest(self._matches(padded, text))
         blocked = _Spans(exclude or ())
         kept = [(start, end, cue) for start, end, cue in spans if not blocked.contain(start, end)]
-        return _drop_lone_weak(
-            [
-                (ThemeHit(s, e, text[s:e], theme), cue.weak)
-                for s, e, cue in kept
-                for theme in cue.themes
-            ]
-        )
+        hits = [ThemeHit(s, e, text[s:e], theme) for s, e, cue in kept for theme in cue.themes]
+        weak = {theme for _, _, cue in kept if cue.weak for theme in cue.themes}
+        return _drop_lone_weak(hits, weak) if weak else hits
 
     def themes(self, text: str, exclude: Iterable[tuple[int, int]] | None = None) -> list[str]:
         """The theme ids the text discusses, in THEMES order."""
@@ -132,15 +128,17 @@ class ThemeMatcher:
                     break
 
 
-def _drop_lone_weak(hits: list[tuple[ThemeHit, bool]]) -> list[ThemeHit]:
-    """The hits, without those of a theme whose only evidence is a single weak cue."""
+def _drop_lone_weak(hits: list[ThemeHit], weak: set[str]) -> list[ThemeHit]:
+    """The hits, without those of a theme whose only evidence is a single weak cue.
+
+    `weak` holds the themes with a weak cue among the hits: a theme of `weak` with a single hit
+    has only that weak cue.
+    """
     counts: dict[str, int] = {}
-    strong: set[str] = set()
-    for hit, weak in hits:
+    for hit in hits:
         counts[hit.theme] = counts.get(hit.theme, 0) + 1
-        if not weak:
-            strong.add(hit.theme)
-    return [hit for hit, _ in hits if hit.theme in strong or counts[hit.theme] >= 2]
+    lone = {theme for theme in weak if counts[theme] == 1}
+    return [hit for hit in hits if hit.theme not in lone] if lone else hits
 
 
 def normalize(text: str) -> str:
