@@ -130,6 +130,16 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "at": "When (UTC).",
         },
     ),
+    "entity_months": (
+        "Per entity and month: articles mentioning it and mentions (a summary of mentions, "
+        "kept in sync by triggers).",
+        {
+            "entity_id": "The entity (entities.id).",
+            "month": "Publication month YYYY-MM of the articles ('' when undated).",
+            "articles": "Articles of that month mentioning the entity.",
+            "mentions": "Mentions of the entity in those articles.",
+        },
+    ),
     "schema_migrations": (
         "Schema migrations applied to this database, by name.",
         {"name": "Migration name.", "applied_at": "When it was applied (UTC)."},

@@ -275,12 +275,77 @@ def _0005_crawl_runs_retries(conn: Connection) -> None:
     conn.exec_driver_sql("ALTER TABLE crawl_runs ADD COLUMN retries INTEGER NOT NULL DEFAULT 0")
 
 
+_MONTH_KEY = "coalesce(substr({row}.published_at, 1, 7), '')"
+
+
+def _entity_months_triggers() -> tuple[str, ...]:
+    """Triggers keeping `entity_months` equal to the sums over `mentions`."""
+    add = (
+        "INSERT INTO entity_months (entity_id, month, articles, mentions)"
+        f" VALUES (new.entity_id, {_MONTH_KEY.format(row='new')}, 1, new.count)"
+        " ON CONFLICT (entity_id, month) DO UPDATE SET articles = articles + 1,"
+        " mentions = mentions + excluded.mentions;"
+    )
+    old_month = _MONTH_KEY.format(row="old")
+    remove = (
+        "UPDATE entity_months SET articles = articles - 1, mentions = mentions - old.count"
+        f" WHERE entity_id = old.entity_id AND month = {old_month};"
+        f" DELETE FROM entity_months WHERE entity_id = old.entity_id AND month = {old_month}"
+        " AND articles <= 0;"
+    )
+    return (
+        f"CREATE TRIGGER entity_months_insert AFTER INSERT ON mentions BEGIN {add} END",
+        f"CREATE TRIGGER entity_months_delete AFTER DELETE ON mentions BEGIN {remove} END",
+        "CREATE TRIGGER entity_months_update AFTER UPDATE OF entity_id, published_at, count"
+        f" ON mentions BEGIN {remove} {add} END",
+    )
+
+
+def _0006_entity_months(conn: Connection) -> None:
+    """Articles and mentions per entity and month (kept by triggers); mention counts by date.
+
+    Top entities over long date ranges and monthly timelines then read a few thousand summary
+    rows instead of millions of mentions; the partial months at the ends of a range are read
+    from `mentions` through `ix_mentions_published_entity`, which now carries `count` too.
+    The summary is filled and kept in sync on SQLite only (elsewhere the query layer reads
+    `mentions` directly).
+    """
+    meta = MetaData()
+    Table("entities", meta, Column("id", Integer, primary_key=True))  # referenced, exists
+    months = Table(
+        "entity_months",
+        meta,
+        Column(
+            "entity_id", Integer, ForeignKey("entities.id", ondelete="CASCADE"), primary_key=True
+        ),
+        Column("month", Text, primary_key=True),
+        Column("articles", Integer, nullable=False),
+        Column("mentions", Integer, nullable=False),
+        sqlite_with_rowid=False,
+    )
+    meta.create_all(conn, tables=[months])
+    conn.exec_driver_sql("DROP INDEX ix_mentions_published")
+    conn.exec_driver_sql(
+        "CREATE INDEX ix_mentions_published_entity ON mentions (published_at, entity_id, count)"
+    )
+    if conn.dialect.name != "sqlite":
+        return
+    conn.exec_driver_sql(
+        "INSERT INTO entity_months (entity_id, month, articles, mentions)"
+        f" SELECT entity_id, {_MONTH_KEY.format(row='mentions')}, count(*), sum(count)"
+        " FROM mentions GROUP BY 1, 2"
+    )
+    for statement in _entity_months_triggers():
+        conn.exec_driver_sql(statement)
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial_schema", _0001_initial_schema),
     ("0002_articles_fts", _0002_articles_fts),
     ("0003_views", _0003_views),
     ("0004_mentions_published_at", _0004_mentions_published_at),
     ("0005_crawl_runs_retries", _0005_crawl_runs_retries),
+    ("0006_entity_months", _0006_entity_months),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

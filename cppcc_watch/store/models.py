@@ -141,7 +141,7 @@ class MentionRow(Base):
     __tablename__ = "mentions"
     __table_args__ = (
         Index("ix_mentions_entity_published", "entity_id", "published_at", "article_id"),
-        Index("ix_mentions_published", "published_at", "entity_id"),
+        Index("ix_mentions_published_entity", "published_at", "entity_id", "count"),
     )
 
     article_id: Mapped[int] = mapped_column(
@@ -235,3 +235,20 @@ RUN_COUNTS = (
     "failed_requests",
     "retries",
 )
+
+
+class EntityMonth(Base):
+    """How many articles of one month mention an entity, and how often (kept by triggers).
+
+    `month` is YYYY-MM of the articles' `published_at`, '' for articles without a date.
+    """
+
+    __tablename__ = "entity_months"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    entity_id: Mapped[int] = mapped_column(
+        ForeignKey("entities.id", ondelete="CASCADE"), primary_key=True
+    )
+    month: Mapped[str] = mapped_column(Text, primary_key=True)
+    articles: Mapped[int] = mapped_column(Integer)
+    mentions: Mapped[int] = mapped_column(Integer)
