@@ -244,15 +244,22 @@ def _chunks(text: str, size: int) -> list[tuple[int, str]]:
 
 def _mark_focus(places: list[Entity], lead: tuple[int, int]) -> None:
     """Focus = named in the title, or in the lead paragraph outside its dateline, or the most
-    mentioned of its kind (when several tie, each of them if mentioned at least twice)."""
+    mentioned of its kind (when several tie, each of them if mentioned at least twice).
+
+    `places` are ordered by mention count, and each one's mentions by position (title first).
+    """
+    lead_start, lead_end = lead
     for entity in places:
-        entity.focus = any(
-            m.field == "title" or (m.field == "body" and lead[0] <= m.start < lead[1])
-            for m in entity.mentions
-        )
+        for m in entity.mentions:  # the first mention past the dateline decides
+            if m.field == "title":
+                entity.focus = True
+                break
+            if m.start >= lead_start:
+                entity.focus = m.start < lead_end
+                break
     if not places:
         return
-    top = max(e.count for e in places)
+    top = places[0].count
     leaders = [e for e in places if e.count == top]
     if len(leaders) == 1 or top >= 2:
         for entity in leaders:
