@@ -308,6 +308,225 @@ def runs(obj: dict[str, Any], spider: str | None, limit: int, fmt: str | None) -
     write_records(records, fmt or default_format(), sys.stdout, columns=RUN_COLUMNS)
 
 
+TABLE_ROWS = 50
+ARTICLE_COLUMNS = ("published_at", "source", "title", "url", "id")
+ENTITY_COLUMNS = ("kind", "name", "acronym", "province", "articles", "mentions")
+KIND_CHOICE = click.Choice(("province", "city", "organization", "theme"))
+since_option = click.option(
+    "--since", metavar="DATE", default=None, help="From this YYYY, YYYY-MM or YYYY-MM-DD on."
+)
+until_option = click.option(
+    "--until",
+    metavar="DATE",
+    default=None,
+    help="Up to the end of this YYYY, YYYY-MM or YYYY-MM-DD.",
+)
+
+
+def _query(obj: dict[str, Any]) -> Any:
+    """The analyst API over the group's database, opened read-only."""
+    from cppcc_watch.query import Query
+
+    return Query.open(obj["db"])
+
+
+def _print(rows: Any, fmt: str | None, columns: tuple[str, ...], limit: int | None = None) -> None:
+    """Print query results; a table shows at most TABLE_ROWS rows unless --limit says more."""
+    from itertools import islice
+
+    from cppcc_watch.query import records
+
+    fmt = fmt or default_format()
+    rows = records(rows)
+    if fmt == "table" and limit is None:
+        rows = islice(rows, TABLE_ROWS + 1)
+        shown = list(rows)
+        if len(shown) > TABLE_ROWS:
+            shown = shown[:TABLE_ROWS]
+            click.echo(
+                f"(first {TABLE_ROWS} rows; use --limit N, or --format csv/json/jsonl for all)",
+                err=True,
+            )
+        rows = iter(shown)
+    write_records(rows, fmt, sys.stdout, columns=columns)
+
+
+@cli.command()
+@click.option("--province", default=None, help="Mentioning this province (any alias: Tibet).")
+@click.option("--city", default=None, help="Mentioning this city (Xian; 'Suzhou, Jiangsu').")
+@click.option("--org", default=None, help="Mentioning this organization (name or acronym: CAST).")
+@click.option("--theme", default=None, help="About this theme (id or words: 'food security').")
+@click.option("--source", default=None, help="From this spider only (cppcc, chinadaily).")
+@since_option
+@until_option
+@click.option("--search", default=None, help="Full-text search of titles and bodies, ranked.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=None,
+    help=f"At most N articles (default: all; {TABLE_ROWS} for a table).",
+)
+@format_option
+@click.pass_obj
+def articles(
+    obj: dict[str, Any],
+    province: str | None,
+    city: str | None,
+    org: str | None,
+    theme: str | None,
+    source: str | None,
+    since: str | None,
+    until: str | None,
+    search: str | None,
+    limit: int | None,
+    fmt: str | None,
+) -> None:
+    """List matching articles, newest first (best match first with --search).
+
+    Filters combine (all must hold). Example:
+    cppcc-watch articles --city Xian --theme "climate change" --since 2024 --format csv
+    """
+    with _query(obj) as query:
+        rows = query.articles(
+            province=province,
+            city=city,
+            org=org,
+            theme=theme,
+            source=source,
+            since=since,
+            until=until,
+            search=search,
+            limit=limit,
+        )
+        columns = ARTICLE_COLUMNS
+        if search:
+            columns = ("published_at", "source", "title", "snippet", "url", "id")
+        _print(rows, fmt, columns, limit)
+
+
+@cli.command()
+@click.option("--kind", type=KIND_CHOICE, default=None, help="Only entities of this kind.")
+@since_option
+@until_option
+@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True, help="How many.")
+@click.option(
+    "--by",
+    type=click.Choice(("articles", "mentions")),
+    default="articles",
+    show_default=True,
+    help="Rank by articles mentioning them or by mentions.",
+)
+@format_option
+@click.pass_obj
+def entities(
+    obj: dict[str, Any],
+    kind: str | None,
+    since: str | None,
+    until: str | None,
+    top: int,
+    by: str,
+    fmt: str | None,
+) -> None:
+    """Show the most-mentioned entities with their article and mention counts.
+
+    Example: cppcc-watch entities --kind province --since 2026 --top 10
+    """
+    with _query(obj) as query:
+        rows = query.top_entities(kind=kind, since=since, until=until, top=top, by=by)
+        _print(rows, fmt, ENTITY_COLUMNS, top)
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--kind", type=KIND_CHOICE, default=None, help="NAME's kind, if ambiguous.")
+@click.option(
+    "--by",
+    type=click.Choice(("month", "week")),
+    default="month",
+    show_default=True,
+    help="Count per month, or per week (labelled by its Monday).",
+)
+@since_option
+@until_option
+@format_option
+@click.pass_obj
+def trends(
+    obj: dict[str, Any],
+    name: str,
+    kind: str | None,
+    by: str,
+    since: str | None,
+    until: str | None,
+    fmt: str | None,
+) -> None:
+    """Count articles over time for an entity or theme (every period, zeros included).
+
+    Example: cppcc-watch trends "food security" --by month --since 2024
+    """
+    with _query(obj) as query:
+        rows = query.trend(name, kind=kind, by=by, since=since, until=until)
+        _print(rows, fmt, ("period", "articles"), len(rows))
+
+
+@cli.command()
+@click.argument("name")
+@click.option(
+    "--kind", type=KIND_CHOICE, default=None, help="Only co-occurring entities of this kind."
+)
+@click.option("--x-kind", type=KIND_CHOICE, default=None, help="NAME's kind, if ambiguous.")
+@since_option
+@until_option
+@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True, help="How many.")
+@format_option
+@click.pass_obj
+def cooccur(
+    obj: dict[str, Any],
+    name: str,
+    kind: str | None,
+    x_kind: str | None,
+    since: str | None,
+    until: str | None,
+    top: int,
+    fmt: str | None,
+) -> None:
+    """Show the entities that appear in the same articles as NAME, by shared articles.
+
+    Example: cppcc-watch cooccur CAST --kind organization --top 10
+    """
+    with _query(obj) as query:
+        rows = query.cooccur(name, kind=x_kind, with_kind=kind, since=since, until=until, top=top)
+        _print(rows, fmt, ENTITY_COLUMNS, top)
+
+
+@cli.command()
+@click.argument("statement")
+@click.option(
+    "-p",
+    "--param",
+    "params",
+    multiple=True,
+    type=(str, str),
+    metavar="NAME VALUE",
+    help="A value for :NAME in the statement (repeatable).",
+)
+@format_option
+@click.pass_obj
+def sql(
+    obj: dict[str, Any], statement: str, params: tuple[tuple[str, str], ...], fmt: str | None
+) -> None:
+    """Run one read-only SQL query; a statement that writes is refused, nothing changes.
+
+    Example: cppcc-watch sql "SELECT name, articles FROM entity_stats WHERE kind = :k" -p k theme
+    """
+    with _query(obj) as query:
+        rows = query.sql(statement, dict(params))
+        fmt = fmt or default_format()
+        if fmt == "table":
+            _print(rows, fmt, (), None)
+        else:
+            write_records(rows, fmt, sys.stdout)
+
+
 def main() -> None:
     """Entry point of the `cppcc-watch` script."""
     cli.main()
