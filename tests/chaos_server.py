@@ -8,6 +8,7 @@ client's timeout, a dropped connection, a truncated body), always fail, and dela
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -53,6 +54,10 @@ class ChaosMirror(Mirror):
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
+            def handle(self) -> None:
+                with contextlib.suppress(ConnectionResetError, BrokenPipeError):
+                    super().handle()  # (a client that gave up or was killed is no error)
+
             def do_GET(self) -> None:
                 host = self.headers.get("Host", "")
                 path = urlsplit(self.path).path
@@ -75,6 +80,12 @@ class ChaosMirror(Mirror):
                     self.close_connection = True
                     self.connection.shutdown(socket.SHUT_RDWR)
                     return
+                try:
+                    self._answer(page, fault)
+                except (BrokenPipeError, ConnectionResetError):  # the client gave up (a stall)
+                    self.close_connection = True
+
+            def _answer(self, page: Page, fault: str | None) -> None:
                 self.send_response(page.status)
                 self.send_header("Content-Type", page.content_type)
                 self.send_header("Content-Length", str(len(page.body)))
@@ -89,10 +100,7 @@ class ChaosMirror(Mirror):
                     self.connection.shutdown(socket.SHUT_RDWR)
                     return
                 self.end_headers()
-                try:
-                    self.wfile.write(page.body)
-                except (BrokenPipeError, ConnectionResetError):
-                    self.close_connection = True
+                self.wfile.write(page.body)
 
             def log_message(self, format: str, *args: object) -> None:
                 pass
