@@ -45,6 +45,8 @@ from cppcc_watch.store.repository import Store
 
 #: Rows counted, at most, to pick the most selective entity filter.
 SELECTIVITY_PROBE = 5_000
+#: A search ranks at most this many matches: the most recently stored ones (see `articles`).
+SEARCH_DEPTH = 20_000
 TREND_PERIODS = ("month", "week")
 ENTITY_COLUMNS = ("kind", "name", "acronym", "province", "articles", "mentions")
 ARTICLE_COLUMNS = ("published_at", "source", "title", "url", "id")
@@ -287,9 +289,8 @@ class Query:
         try:
             result = conn.exec_driver_sql(sql, params or {})
         except DBAPIError as error:
-            message = str(error.orig)
-            if "fts5" in message or "syntax error" in message.lower():
-                raise BadInput(f"bad search expression: {message}") from error
+            if "MATCH :q" in sql and isinstance(error.orig, sqlite3.OperationalError):
+                raise BadInput(f"bad search expression ({error.orig})") from error
             raise
         yield from result
 
@@ -393,7 +394,9 @@ class Query:
         """Articles matching every filter given: newest first, or best match first with `search`.
 
         Place, organization and theme filters accept any alias; `search` is a full-text query
-        over titles and bodies (words, all required; or FTS5 syntax: "a phrase", OR, NOT, x*).
+        over titles and bodies (words, all required; or FTS5 syntax: "a phrase", OR, NOT, x*),
+        ranked by BM25. A search matching more than SEARCH_DEPTH (20,000) articles ranks the
+        20,000 most recently stored of them, which keeps it fast on millions of articles.
         """
         dates = DateRange.parse(since, until)
         refs = [
@@ -482,10 +485,14 @@ class Query:
                 f" AND f.entity_id IN ({ids}))"
             )
         joined = " CROSS JOIN articles a ON a.id = articles_fts.rowid" if len(where) > 1 else ""
-        # Rank first, then read titles and make snippets for the rows kept only.
+        params["depth"] = SEARCH_DEPTH
+        # The newest matches (a walk down the index, stopping early), ranked; then titles and
+        # snippets for the rows kept only.
         sql = (
-            "WITH hits AS MATERIALIZED (SELECT articles_fts.rowid AS id, rank FROM articles_fts"
-            f"{joined}{_where(where)} ORDER BY rank{_limit(limit, params)})"
+            "WITH recent AS MATERIALIZED (SELECT articles_fts.rowid AS id, rank FROM articles_fts"
+            f"{joined}{_where(where)} ORDER BY articles_fts.rowid DESC LIMIT :depth),"
+            " hits AS MATERIALIZED (SELECT id, rank FROM recent"
+            f" ORDER BY rank{_limit(limit, params)})"
             f" SELECT {_ARTICLE_FIELDS},"
             " snippet(articles_fts, 1, '[', ']', '…', 12) AS snippet, hits.rank"
             " FROM hits CROSS JOIN articles_fts CROSS JOIN articles a"
@@ -532,14 +539,17 @@ class Query:
         parts = []
         if months is not None:
             params.update(month_low=months[0], month_high=months[1])
-            lower = "month >= :month_low" if dates.bounded else "1 = 1"
+            lower = "month > '' AND month >= :month_low" if dates.bounded else "1 = 1"
             parts.append(
                 "SELECT entity_id, articles, mentions FROM entity_months"
                 f" WHERE {lower} AND month < :month_high{extra}"
             )
         for number, edge in enumerate(edges):
             where = " AND ".join(edge.where("published_at", params, f"_{number}"))
-            parts.append(f"SELECT entity_id, 1, count FROM mentions WHERE {where}{extra}")
+            parts.append(
+                "SELECT entity_id, 1 AS articles, count AS mentions FROM mentions"
+                f" WHERE {where}{extra}"
+            )
         return parts
 
     def trend(
