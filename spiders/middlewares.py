@@ -4,6 +4,8 @@ check that no request escapes (redirects and retries included).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
@@ -16,8 +18,26 @@ from .base import STAT, request_failed
 if TYPE_CHECKING:
     from scrapy import Request, Spider
     from scrapy.crawler import Crawler
+    from scrapy.http import Response
 
 RETRY_DELAY = "cppcc_watch_retry_delay"
+RETRY_AFTER = "cppcc_watch_retry_after"
+
+
+def retry_after_seconds(value: bytes | None, now: datetime | None = None) -> float | None:
+    """The wait a Retry-After header asks for (seconds, or an HTTP date), if it is readable."""
+    if not value:
+        return None
+    text = value.decode("latin-1").strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def backoff_delay(attempt: int, base: float, cap: float) -> float:
@@ -30,7 +50,8 @@ def backoff_delay(attempt: int, base: float, cap: float) -> float:
 class BackoffRetryMiddleware(RetryMiddleware):
     """Scrapy's RetryMiddleware (RETRY_TIMES, RETRY_HTTP_CODES, RETRY_EXCEPTIONS), with each retry
     held back by an exponential delay (CPPCC_WATCH_RETRY_BACKOFF, capped at
-    CPPCC_WATCH_RETRY_BACKOFF_MAX) so that a struggling server is not hammered."""
+    CPPCC_WATCH_RETRY_BACKOFF_MAX) so that a struggling server is not hammered; a longer
+    Retry-After from the server (429, 503) is obeyed, within the same cap."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BackoffRetryMiddleware:
@@ -40,11 +61,23 @@ class BackoffRetryMiddleware(RetryMiddleware):
         middleware.backoff_max = crawler.settings.getfloat("CPPCC_WATCH_RETRY_BACKOFF_MAX")
         return middleware
 
+    def process_response(  # type: ignore[override]
+        self, request: Request, response: Response
+    ) -> Request | Response:
+        """Retry a response with a retryable status, noting the server's Retry-After."""
+        wait = retry_after_seconds(response.headers.get(b"Retry-After"))
+        if wait is not None:
+            request.meta[RETRY_AFTER] = wait
+        return super().process_response(request, response)
+
     def _retry(self, request: Request, reason: Any) -> Request | None:
         retry = super()._retry(request, reason)
+        asked = request.meta.pop(RETRY_AFTER, 0.0)
         if retry is not None:
+            retry.meta.pop(RETRY_AFTER, None)
             attempt = retry.meta.get("retry_times", 1)
-            retry.meta[RETRY_DELAY] = backoff_delay(attempt, self.backoff, self.backoff_max)
+            delay = backoff_delay(attempt, self.backoff, self.backoff_max)
+            retry.meta[RETRY_DELAY] = min(max(delay, asked), self.backoff_max)
         return retry
 
     async def process_request(self, request: Request) -> None:  # type: ignore[override]

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from tests.mirror_server import Mirror, Page
 
 FAULTS = ("500", "503", "stall", "drop", "truncate")
+RETRY_AFTER = "429-retry-after-1"  # a 429 answer asking for a second's wait
 
 
 class ChaosMirror(Mirror):
@@ -74,6 +75,8 @@ class ChaosMirror(Mirror):
                 page = mirror.pages.get((host, path)) or Page(b"<html>Not found</html>", status=404)
                 if fault in ("500", "503"):
                     page = Page(b"<html>Server error</html>", status=int(fault))
+                elif fault == RETRY_AFTER:
+                    page = Page(b"Slow down", status=429, headers={"Retry-After": "1"})
                 elif fault == "stall":
                     time.sleep(mirror.stall)
                 elif fault == "drop":

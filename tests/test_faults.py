@@ -5,16 +5,19 @@ Scrapy engine runs in a subprocess and writes a real SQLite file."""
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime
 from pathlib import Path
 
+from spiders.middlewares import backoff_delay, retry_after_seconds
 from tests import sitegen
-from tests.chaos_server import FAULTS, ChaosMirror
+from tests.chaos_server import FAULTS, RETRY_AFTER, ChaosMirror
 from tests.test_end_to_end import (
     A1,
     A3,
     A4,
     A5,
     A6,
+    B1,
     B3,
     CD,
     CD_LINKED,
@@ -46,10 +49,12 @@ def test_faults_on_a_third_of_first_requests_are_retried_and_every_article_store
             for host, path in mirror.pages
             if not path.endswith("robots.txt") and "c_967300" not in path
         )
-        faulty = [url for url in pages if not url.endswith(B3.url.removeprefix("https://"))][::3]
+        special = (B3.url.removeprefix("https://"), B1.url.removeprefix("https://"))
+        faulty = [url for url in pages if not url.endswith(special)][::3]
         for number, url in enumerate(faulty):
             mirror.fail(url, FAULTS[number % len(FAULTS)])
         mirror.fail(B3.url, "503", "503", "503", "503")  # fails for good after 3 retries
+        mirror.fail(B1.url, RETRY_AFTER)  # waits the second the server asks for
         planned = {key: len(queue) for key, queue in mirror.faults.items()}
         result = crawl(
             f"sqlite:///{db_path}",
@@ -62,6 +67,7 @@ def test_faults_on_a_third_of_first_requests_are_retried_and_every_article_store
         )
         used = sum(planned[key] - len(queue) for key, queue in mirror.faults.items())
         b3_times = mirror.times_of(B3.url)
+        b1_times = mirror.times_of(B1.url)
     assert len(faulty) >= len(FAULTS)  # a third of the pages: every kind of fault
     assert result.returncode == 0, result.stderr
     articles = stored(db_path)
@@ -97,6 +103,7 @@ def test_faults_on_a_third_of_first_requests_are_retried_and_every_article_store
     assert len(gaps) == 3
     for gap, wanted in zip(gaps, (0.2, 0.4, 0.8), strict=True):
         assert gap >= wanted * 0.9, gaps  # backed off, doubling
+    assert len(b1_times) == 2 and b1_times[1] - b1_times[0] >= 0.95  # Retry-After, not 0.2 s
     assert "retries" in result.stdout
 
 
@@ -199,3 +206,14 @@ def test_a_run_far_worse_than_the_previous_ones_fails(tmp_path: Path) -> None:
     run = dict(query(tmp_path / "history.db", "SELECT * FROM crawl_runs ORDER BY id DESC")[0])
     assert run["status"] == "failed"
     assert run["reason"].startswith("0% of the articles had bodies where the last 1 run(s) had 80%")
+
+
+def test_backoff_doubles_up_to_its_cap_and_reads_retry_after() -> None:
+    assert [backoff_delay(n, 2.0, 10.0) for n in (1, 2, 3, 4)] == [2.0, 4.0, 8.0, 10.0]
+    assert backoff_delay(3, 0, 10.0) == 0.0
+    now = datetime(2026, 3, 14, 8, 0, 0, tzinfo=UTC)
+    assert retry_after_seconds(b"120") == 120.0
+    assert retry_after_seconds(b"Sat, 14 Mar 2026 08:00:30 GMT", now) == 30.0
+    assert retry_after_seconds(b"Sat, 14 Mar 2026 07:00:00 GMT", now) == 0.0
+    assert retry_after_seconds(b"soon") is None
+    assert retry_after_seconds(None) is None
