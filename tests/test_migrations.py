@@ -242,7 +242,15 @@ def test_canned_queries_run(store: Store, db_path: Path) -> None:
             )
         )
     store.finish_run(store.start_run("cppcc"), status="ok", reason=None, counts={"new": 2})
-    params = {"q": "grain", "name": "Henan", "kind": "province"}
+    params = {
+        "q": "grain",
+        "name": "Henan",
+        "kind": "province",
+        "since": "2026-01-01",
+        "until": "2027-01-01",
+        "first": "Henan",
+        "second": "food_security",
+    }
     results = {}
     with sqlite3.connect(db_path) as conn:
         for name, query in QUERIES.items():

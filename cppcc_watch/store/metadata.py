@@ -2,8 +2,8 @@
 
 `TABLES` is the one place the schema is described in words; `datasette_metadata()` turns it into
 datasette's metadata (table and column descriptions, full-text search, canned queries).
-Run `python -m cppcc_watch.store.metadata > metadata.json`, then
-`datasette data/cppcc_watch.db -m metadata.json`. A test checks that every table and column of
+Run `python -m cppcc_watch.store.metadata > datasette/metadata.json` (the copy in the repository,
+checked by a test), then `datasette data/cppcc_watch.db -m datasette/metadata.json`. A test checks that every table and column of
 the migrated schema is described here, and that every canned query runs.
 """
 
@@ -236,6 +236,34 @@ QUERIES: dict[str, dict[str, str]] = {
             " AND other.entity_id != this.entity_id"
             " WHERE this.name = :name GROUP BY other.entity_id, other.kind, other.name"
             " ORDER BY articles DESC LIMIT 50"
+        ),
+    },
+    "entities_in_period": {
+        "title": "Entities of a kind by articles in a date range (since and until: YYYY-MM-DD)",
+        "sql": (
+            "SELECT e.name, e.province, e.acronym, count(*) AS articles, sum(m.count) AS mentions"
+            " FROM mentions m JOIN entities e ON e.id = m.entity_id"
+            " WHERE e.kind = :kind AND m.published_at >= :since AND m.published_at < :until"
+            " GROUP BY e.id, e.name, e.province, e.acronym ORDER BY articles DESC LIMIT 100"
+        ),
+    },
+    "entity_by_month": {
+        "title": "Articles per month mentioning an entity (fast: from entity_months)",
+        "sql": (
+            "SELECT em.month, sum(em.articles) AS articles, sum(em.mentions) AS mentions"
+            " FROM entity_months em JOIN entities e ON e.id = em.entity_id"
+            " WHERE e.name = :name AND em.month > '' GROUP BY em.month ORDER BY em.month"
+        ),
+    },
+    "articles_mentioning_both": {
+        "title": "Articles mentioning two entities (e.g. Xi'an and climate_change), newest first",
+        "sql": (
+            "SELECT a.published_at, a.title, a.url FROM articles a"
+            " WHERE a.id IN (SELECT m.article_id FROM mentions m JOIN entities e"
+            " ON e.id = m.entity_id WHERE e.name = :first)"
+            " AND a.id IN (SELECT m.article_id FROM mentions m JOIN entities e"
+            " ON e.id = m.entity_id WHERE e.name = :second)"
+            " ORDER BY a.published_at DESC LIMIT 200"
         ),
     },
     "recent_runs": {
