@@ -3,8 +3,9 @@
 `TABLES` is the one place the schema is described in words; `datasette_metadata()` turns it into
 datasette's metadata (table and column descriptions, full-text search, canned queries).
 Run `python -m cppcc_watch.store.metadata > datasette/metadata.json` (the copy in the repository,
-checked by a test), then `datasette data/cppcc_watch.db -m datasette/metadata.json`. A test checks that every table and column of
-the migrated schema is described here, and that every canned query runs.
+checked by a test), then `datasette data/cppcc_watch.db -m datasette/metadata.json`. A test checks
+that every table and column of the migrated schema is described here, and that every canned
+query runs.
 """
 
 from __future__ import annotations
