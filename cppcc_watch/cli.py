@@ -398,7 +398,7 @@ def articles(
             search=search,
             limit=limit,
         )
-        columns = ARTICLE_COLUMNS
+        columns: tuple[str, ...] = ARTICLE_COLUMNS
         if search:
             columns = ("published_at", "source", "title", "snippet", "url", "id")
         _print(rows, fmt, columns, limit)

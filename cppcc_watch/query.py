@@ -121,11 +121,12 @@ def period_bounds(text: str) -> tuple[date, date]:
     match = _DATE_RE.match(text.strip())
     if not match:
         raise BadInput(f"bad date {text!r}: use YYYY, YYYY-MM or YYYY-MM-DD")
-    year, month, day = (int(part) if part else None for part in match.groups())
+    year = int(match.group(1))
+    month, day = (int(part) if part else None for part in match.groups()[1:])
     try:
         if month is None:
-            return date(year, 1, 1), date(year + 1, 1, 1)  # type: ignore[arg-type]
-        first = date(year, month, day or 1)  # type: ignore[arg-type]
+            return date(year, 1, 1), date(year + 1, 1, 1)
+        first = date(year, month, day or 1)
     except ValueError as error:
         raise BadInput(f"bad date {text!r}: {error}") from error
     if day is None:
