@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from types import GeneratorType
 
@@ -562,3 +563,34 @@ def test_sql_errors_are_bad_input(query: Query) -> None:
         list(query.sql("SELECT * FROM nowhere"))
     with pytest.raises(BadInput, match="no SQL"):
         list(query.sql("  "))
+
+
+@pytest.mark.parametrize("by", ["month", "week"])
+@pytest.mark.parametrize(
+    ("since", "until"),
+    [(None, None), ("2024-01-10", None), (None, "2024-02-04"), ("2024-01-31", "2024-03-04")],
+)
+def test_trends_match_a_count_of_dated_mentions(
+    query: Query, seeded: str, by: str, since: str | None, until: str | None
+) -> None:
+    dates = DateRange.parse(since, until)
+    with sqlite3.connect(seeded.removeprefix("sqlite:///")) as conn:
+        days = [
+            date.fromisoformat(day)
+            for (day,) in conn.execute(
+                "SELECT substr(m.published_at, 1, 10) FROM mentions m JOIN entities e"
+                " ON e.id = m.entity_id WHERE e.name = ? AND m.published_at > ''",
+                (CAST,),
+            )
+        ]
+    expected: dict[str, int] = {}
+    for day in days:
+        if (dates.start and day < dates.start) or (dates.end and day >= dates.end):
+            continue
+        key = (
+            day.strftime("%Y-%m") if by == "month" else (day - timedelta(day.weekday())).isoformat()
+        )
+        expected[key] = expected.get(key, 0) + 1
+    points = query.trend("CAST", by=by, since=since, until=until)
+    assert {p.period: p.articles for p in points if p.articles} == expected
+    assert [p.period for p in points] == sorted(p.period for p in points)
