@@ -179,6 +179,20 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "focus_articles": "Articles it is the focus of.",
         },
     ),
+    "entity_monthly": (
+        "View: articles and mentions per entity and month, with the entity's kind and name "
+        "(from entity_months; fast for timelines).",
+        {
+            "entity_id": "The entity.",
+            "kind": "Entity kind.",
+            "name": "Entity name.",
+            "acronym": "Organization acronym.",
+            "province": "A city's province.",
+            "month": "Publication month YYYY-MM ('' for undated articles).",
+            "articles": "Articles of that month mentioning the entity.",
+            "mentions": "Mentions of the entity in those articles.",
+        },
+    ),
     "mention_evidence": (
         "View: each mention span with its article and entity.",
         {
@@ -251,9 +265,9 @@ QUERIES: dict[str, dict[str, str]] = {
     "entity_by_month": {
         "title": "Articles per month mentioning an entity (fast: from entity_months)",
         "sql": (
-            "SELECT em.month, sum(em.articles) AS articles, sum(em.mentions) AS mentions"
-            " FROM entity_months em JOIN entities e ON e.id = em.entity_id"
-            " WHERE e.name = :name AND em.month > '' GROUP BY em.month ORDER BY em.month"
+            "SELECT month, sum(articles) AS articles, sum(mentions) AS mentions"
+            " FROM entity_monthly WHERE name = :name AND month > ''"
+            " GROUP BY month ORDER BY month"
         ),
     },
     "articles_mentioning_both": {

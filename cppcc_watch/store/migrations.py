@@ -339,6 +339,17 @@ def _0006_entity_months(conn: Connection) -> None:
         conn.exec_driver_sql(statement)
 
 
+def _0007_entity_monthly_view(conn: Connection) -> None:
+    """View entity_monthly: the per-month summary with each entity's kind and name."""
+    conn.exec_driver_sql(
+        """CREATE VIEW entity_monthly AS
+        SELECT em.entity_id, e.kind, e.name, e.acronym, e.province, em.month,
+            em.articles, em.mentions
+        FROM entity_months em
+        JOIN entities e ON e.id = em.entity_id"""
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial_schema", _0001_initial_schema),
     ("0002_articles_fts", _0002_articles_fts),
@@ -346,6 +357,7 @@ MIGRATIONS: list[Migration] = [
     ("0004_mentions_published_at", _0004_mentions_published_at),
     ("0005_crawl_runs_retries", _0005_crawl_runs_retries),
     ("0006_entity_months", _0006_entity_months),
+    ("0007_entity_monthly_view", _0007_entity_monthly_view),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
