@@ -129,6 +129,11 @@ ROBOTSTXT_OBEY = True
 # Politeness: at most 2 requests at a time per domain, adaptive delays on top of a 1 s floor.
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
+# A callback yields at most a listing's links (~20) or one article: Scrapy's default of 100
+# concurrent output workers per response is pure overhead here.
+CONCURRENT_ITEMS = 16
+# Our callbacks are generators without return values; skip Scrapy's per-callback source check.
+WARN_ON_GENERATOR_RETURN_VALUE = False
 DOWNLOAD_DELAY = 1.0
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0

@@ -139,7 +139,7 @@ class NewsSpider(scrapy.Spider):
             return
         stats = self.crawler.stats
         stats.inc_value(STAT("listing_pages"))
-        page = self.site.ListingPage(response.text, response.url)
+        page = self.site.ListingPage(response.text, response.url, selector=response.selector)
         links = page.article_links()
         stats.inc_value(STAT("links_found"), len(links))
         by_canonical: dict[str, str] = {}
@@ -189,7 +189,7 @@ class NewsSpider(scrapy.Spider):
         if not self._usable(response):
             return
         self.crawler.stats.inc_value(STAT("article_pages"))
-        page = self.site.ArticlePage(response.text, response.url)
+        page = self.site.ArticlePage(response.text, response.url, selector=response.selector)
         article = page.to_article(source=self.name, section=section)
         article.fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
         parts = {**parts, self.site.page_number(response.url): article}

@@ -122,9 +122,9 @@ def listing_section(url: str) -> str | None:
 class ListingPage:
     """A section listing page: the articles it lists and the further pages of the section."""
 
-    def __init__(self, html: str, url: str) -> None:
+    def __init__(self, html: str, url: str, selector: Selector | None = None) -> None:
         self.url = url
-        self.sel = make_selector(html)
+        self.sel = selector if selector is not None else make_selector(html)
 
     def current_page(self) -> int:
         """This listing's page number (1 for the section root and `page_1.html`)."""

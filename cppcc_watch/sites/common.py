@@ -425,10 +425,10 @@ class BaseArticlePage:
     `body_container` and `page_links`.
     """
 
-    def __init__(self, html: str, url: str) -> None:
+    def __init__(self, html: str, url: str, selector: Selector | None = None) -> None:
         self.html = html or ""
         self.url = url
-        self.sel = make_selector(self.html)
+        self.sel = selector if selector is not None else make_selector(self.html)
         self._text: tuple[list[str], list[str]] | None = None
 
     @staticmethod
