@@ -18,14 +18,12 @@ from parsel import Selector
 
 from cppcc_watch.sites.common import (
     BaseArticlePage,
-    absolute_links,
+    BaseListingPage,
     clean_text,
-    dedupe,
     find_container,
     first_text,
     iso_beijing,
     links_containing,
-    make_selector,
     meta_content,
     normalize_author,
     normalize_outlet,
@@ -119,41 +117,13 @@ def listing_section(url: str) -> str | None:
     return "/" + (match.group(1) or "")
 
 
-class ListingPage:
-    """A section listing page: the articles it lists and the further pages of the section."""
+class ListingPage(BaseListingPage):
+    """A China Daily section page (`/china/governmentandpolicy/page_N.html`)."""
 
-    def __init__(self, html: str, url: str, selector: Selector | None = None) -> None:
-        self.url = url
-        self.sel = selector if selector is not None else make_selector(html)
-
-    def current_page(self) -> int:
-        """This listing's page number (1 for the section root and `page_1.html`)."""
-        return page_number(self.url)
-
-    def article_links(self) -> list[str]:
-        """Absolute article URLs of the list items, in page order, once each (spam dropped)."""
-        for css in LIST_CSS:
-            scope = self.sel.css(css)
-            if scope:
-                links = [u for s in scope for u in absolute_links(s, self.url) if is_article_url(u)]
-                if links:
-                    return dedupe(links)
-        return dedupe(u for u in absolute_links(self.sel, self.url) if is_article_url(u))
-
-    def next_page_links(self) -> list[str]:
-        """Later `page_N.html` pages of the same section ("Next", numbered links), by URL."""
-        section = listing_section(self.url)
-        if section is None or section == "/":
-            return []
-        current = self.current_page()
-        pages: dict[int, str] = {}
-        for link in absolute_links(self.sel, self.url):
-            if listing_section(link) != section:
-                continue
-            number = page_number(link)
-            if number > current:
-                pages.setdefault(number, strip_query(link))
-        return [pages[n] for n in sorted(pages)]
+    list_css = LIST_CSS
+    is_article_url = staticmethod(is_article_url)
+    page_number = staticmethod(page_number)
+    listing_section = staticmethod(listing_section)
 
 
 class ArticlePage(BaseArticlePage):

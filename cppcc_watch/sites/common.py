@@ -418,6 +418,73 @@ def make_selector(html: str | None) -> Selector:
     return Selector(text=html if html and html.strip() else "<html></html>", type="html")
 
 
+class BaseListingPage:
+    """What the section listing pages of both sites share: the articles a page lists and the
+    further pages of its section.
+
+    A subclass gives its site's list containers (`list_css`) and URL rules (`is_article_url`,
+    `page_number`, `listing_section`, as static methods).
+    """
+
+    list_css: tuple[str, ...] = ()
+
+    def __init__(self, html: str, url: str, selector: Selector | None = None) -> None:
+        self.url = url
+        self.sel = selector if selector is not None else make_selector(html)
+
+    @staticmethod
+    def is_article_url(url: str) -> bool:
+        """True for an article URL of the site (overridden per site)."""
+        return False
+
+    @staticmethod
+    def page_number(url: str) -> int:
+        """The page number of a listing URL (overridden per site)."""
+        return 1
+
+    @staticmethod
+    def listing_section(url: str) -> str | None:
+        """The section a listing URL belongs to, None if it is no listing (overridden per site)."""
+        return None
+
+    def current_page(self) -> int:
+        """This listing's page number (1 for a section's first page)."""
+        return self.page_number(self.url)
+
+    def article_links(self) -> list[str]:
+        """Absolute article URLs of the list items, in page order, each once (spam dropped).
+
+        Taken from the first list container that holds article links, else from the whole page.
+        """
+        for css in self.list_css:
+            scope = self.sel.css(css)
+            links = [
+                u for s in scope for u in absolute_links(s, self.url) if self.is_article_url(u)
+            ]
+            if links:
+                return dedupe(links)
+        return dedupe(u for u in absolute_links(self.sel, self.url) if self.is_article_url(u))
+
+    def next_page_links(self) -> list[str]:
+        """Later pages of the same section on the same host ("Next", numbered pager links).
+
+        Judged by URL, so carousels ("Prev Next 1 2 3") and links to other sections never count.
+        """
+        section = self.listing_section(self.url)
+        if section in (None, "/"):
+            return []
+        host = urlsplit(self.url).hostname
+        current = self.current_page()
+        pages: dict[int, str] = {}
+        for link in absolute_links(self.sel, self.url):
+            if self.listing_section(link) != section or urlsplit(link).hostname != host:
+                continue
+            number = self.page_number(link)
+            if number > current:
+                pages.setdefault(number, strip_query(link))
+        return [pages[n] for n in sorted(pages)]
+
+
 class BaseArticlePage:
     """What the article pages of both sites share: raw HTML, cached text, and `to_article`.
 

@@ -19,13 +19,11 @@ from parsel import Selector
 
 from cppcc_watch.sites.common import (
     BaseArticlePage,
-    absolute_links,
-    dedupe,
+    BaseListingPage,
     find_container,
     first_text,
     iso_beijing,
     links_containing,
-    make_selector,
     meta_content,
     normalize_outlet,
     strip_query,
@@ -124,45 +122,13 @@ def _replace_path_tail(url: str, filename: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, f"{head}/{filename}", "", ""))
 
 
-class ListingPage:
-    """A section listing page: the articles it links and the further pages of the section."""
+class ListingPage(BaseListingPage):
+    """A CPPCC section listing page (`news.html`, `surveys_2.html`) on any of the three hosts."""
 
-    def __init__(self, html: str, url: str, selector: Selector | None = None) -> None:
-        self.url = url
-        self.sel = selector if selector is not None else make_selector(html)
-
-    def current_page(self) -> int:
-        """This listing's page number (1 for `{section}.html`)."""
-        return page_number(self.url)
-
-    def article_links(self) -> list[str]:
-        """Absolute article URLs of this site, in page order, each once (offsite links dropped)."""
-        for css in LIST_CSS:
-            for scope in self.sel.css(css):
-                links = [u for u in absolute_links(scope, self.url) if is_article_url(u)]
-                if links:
-                    return dedupe(links)
-        return dedupe(u for u in absolute_links(self.sel, self.url) if is_article_url(u))
-
-    def next_page_links(self) -> list[str]:
-        """Listing pages of the same section after this one ("Next", numbered pager links).
-
-        Judged by URL, so carousels ("Prev Next 1 2 3") and links to other sections never count.
-        """
-        section = listing_section(self.url)
-        if section is None:
-            return []
-        current = self.current_page()
-        pages: dict[int, str] = {}
-        for link in absolute_links(self.sel, self.url):
-            if listing_section(link) != section or site_path(link) is None:
-                continue
-            if urlsplit(link).hostname != urlsplit(self.url).hostname:
-                continue
-            number = page_number(link)
-            if number > current:
-                pages.setdefault(number, strip_query(link))
-        return [pages[n] for n in sorted(pages)]
+    list_css = LIST_CSS
+    is_article_url = staticmethod(is_article_url)
+    page_number = staticmethod(page_number)
+    listing_section = staticmethod(listing_section)
 
 
 class ArticlePage(BaseArticlePage):
