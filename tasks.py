@@ -2,7 +2,7 @@
 """The project's two jobs, with all set-up included, for a fresh machine that has Python 3.11+:
 
     python3 tasks.py crawl [CRAWL OPTIONS]   # crawl both sites into data/cppcc_watch.db
-    python3 tasks.py test  [PYTEST OPTIONS]  # lint and run the test suite
+    python3 tasks.py test  [PYTEST OPTIONS]  # lint, type-check and run the test suite
 
 Each creates .venv/ on first use and re-installs the project there only when pyproject.toml changes.
 """
@@ -69,11 +69,11 @@ def crawl(args: list[str]) -> int:
 
 
 def test(args: list[str]) -> int:
-    """Lint with ruff, then run the tests with pytest."""
+    """Lint with ruff, type-check the package with mypy, then run the tests with pytest."""
     ensure_env("test")
-    lint = subprocess.run([str(BIN / "ruff"), "check", "."], cwd=ROOT)
-    if lint.returncode:
-        return lint.returncode
+    for check in ([str(BIN / "ruff"), "check", "."], [str(BIN / "mypy")]):
+        if subprocess.run(check, cwd=ROOT).returncode:
+            return 1
     return subprocess.run([str(BIN / "python"), "-m", "pytest", *args], cwd=ROOT).returncode
 
 
