@@ -278,6 +278,7 @@ RUN_COLUMNS = (
     "unchanged",
     "rejected",
     "failed_requests",
+    "retries",
     "reason",
 )
 

@@ -145,6 +145,7 @@ def test_runs_prints_the_crawl_log_in_every_format(db_url: str) -> None:
     assert [r["spider"] for r in records] == ["chinadaily", "cppcc"]
     assert records[0]["status"] == "failed" and records[0]["failed_requests"] == 6
     assert records[1]["new"] == 1 and records[1]["listing_pages"] == 2
+    assert records[1]["retries"] == 0
     result = run("--db", db_url, "runs", "--spider", "cppcc", "--format", "csv")
     lines = result.stdout.strip().splitlines()
     assert lines[0].startswith("id,spider,started_at") and len(lines) == 2
