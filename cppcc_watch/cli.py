@@ -492,11 +492,13 @@ def cooccur(
 ) -> None:
     """Show the entities that appear in the same articles as NAME, by shared articles.
 
+    `share` is the fraction of NAME's articles that also name the entity.
+
     Example: cppcc-watch cooccur CAST --kind organization --top 10
     """
     with _query(obj) as query:
         rows = query.cooccur(name, kind=x_kind, with_kind=kind, since=since, until=until, top=top)
-        _print(rows, fmt, ENTITY_COLUMNS, top)
+        _print(rows, fmt, ("kind", "name", "acronym", "province", "articles", "share"), top)
 
 
 @cli.command()

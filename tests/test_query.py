@@ -356,6 +356,20 @@ def test_search_combines_with_filters_and_takes_plain_words(query: Query) -> Non
     assert list(query.articles(search="nonexistentword")) == []
 
 
+def test_search_with_dates_and_source(query: Query) -> None:
+    assert titles(query.articles(search="grain", since="2024-02", until="2024-02")) == [
+        "Grain harvest in Henan"
+    ]
+    assert set(titles(query.articles(search="grain", since="2023"))) == {
+        "Grain harvest in Henan",
+        "Heilongjiang granary",
+    }
+    assert titles(
+        query.articles(search="Xizang OR Suzhou", source="chinadaily", until="2024-02")
+    ) == ["Ecology of Xizang plateau"]
+    assert titles(query.articles(search="grain", city="Xian")) == []
+
+
 def test_a_broken_search_expression_is_bad_input(query: Query) -> None:
     with pytest.raises(BadInput, match="search"):
         list(query.articles(search='"unclosed AND'))
@@ -495,7 +509,12 @@ def test_cooccurrence(query: Query) -> None:
         "science_technology",
     }
     themes = query.cooccur("food security", with_kind="organization")
-    assert [(e.name, e.articles, e.mentions) for e in themes] == [(CPPCC, 2, 4), (CAST, 1, 1)]
+    assert [(e.name, e.articles, e.share) for e in themes] == [
+        (CPPCC, 2, 0.6667),
+        (CAST, 1, 0.3333),
+    ]
+    dated = query.cooccur("food security", with_kind="organization", since="2024")
+    assert [(e.name, e.articles, e.share) for e in dated] == [(CAST, 1, 1.0), (CPPCC, 1, 1.0)]
     assert [e.name for e in query.cooccur("CAST", with_kind="city", since="2024-03")] == ["Suzhou"]
 
 
