@@ -693,7 +693,8 @@ class Query:
         where.append(f"o.entity_id NOT IN ({ids})")
         if with_kind:
             params["kind"] = with_kind
-            where.append("o.entity_id IN (SELECT id FROM entities WHERE kind = :kind)")
+            # "+": a filter on each row, not one index look-up per entity of the kind.
+            where.append("+o.entity_id IN (SELECT id FROM entities WHERE kind = :kind)")
         # Shared articles only: the other entity's mention count would cost a table read per row.
         sql = (
             "SELECT e.id, e.kind, e.name, e.acronym, e.province, c.articles FROM ("
