@@ -202,3 +202,18 @@ def test_reprocess_refreshes_stored_entities(db_url: str) -> None:
     }
     conn.close()
     assert {"Sichuan", "Chengdu"} <= names
+
+
+def test_a_closed_pipe_is_not_an_error(db_url: str) -> None:
+    import subprocess
+    import sys
+
+    store = Store.open(db_url)
+    for _ in range(600):  # ~180 KB of output: more than a pipe buffer holds
+        run_id = store.start_run("cppcc")
+        store.finish_run(run_id, status="ok", reason=None, counts={"new": 0})
+    store.close()
+    shell = f"{sys.executable} -m cppcc_watch --db {db_url} runs --limit 600 --format jsonl | head -1"
+    result = subprocess.run(["bash", "-o", "pipefail", "-c", shell], capture_output=True, text=True)
+    assert len(result.stdout.splitlines()) == 1
+    assert "error" not in result.stderr.lower()
