@@ -213,7 +213,8 @@ def test_a_closed_pipe_is_not_an_error(db_url: str) -> None:
         run_id = store.start_run("cppcc")
         store.finish_run(run_id, status="ok", reason=None, counts={"new": 0})
     store.close()
-    shell = f"{sys.executable} -m cppcc_watch --db {db_url} runs --limit 600 --format jsonl | head -1"
+    command = f"{sys.executable} -m cppcc_watch --db {db_url} runs --limit 600 --format jsonl"
+    shell = f"{command} | head -1"
     result = subprocess.run(["bash", "-o", "pipefail", "-c", shell], capture_output=True, text=True)
     assert len(result.stdout.splitlines()) == 1
     assert "error" not in result.stderr.lower()
