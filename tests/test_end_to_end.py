@@ -349,6 +349,7 @@ def crawl(
 
 
 def rows(db_path: Path, sql: str, *params: object) -> list[sqlite3.Row]:
+    """Rows of a query on a fresh plain sqlite3 connection."""
     conn = sqlite3.connect(db_path)
     conn.row_factory = sqlite3.Row
     try:

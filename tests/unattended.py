@@ -14,6 +14,7 @@ from typing import Any
 
 from tests.mirror_server import Mirror
 from tests.test_end_to_end import SECTIONS
+from tests.test_end_to_end import rows as query
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICK = {
@@ -47,16 +48,6 @@ def start_crawl(db_url: str, mirror: Mirror, *args: str, **settings: Any) -> sub
     return subprocess.Popen(
         argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-
-
-def query(db_path: Path, sql: str, *params: object) -> list[sqlite3.Row]:
-    """Rows of a query on a fresh plain sqlite3 connection."""
-    conn = sqlite3.connect(db_path)
-    conn.row_factory = sqlite3.Row
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 30.0, what: str = "") -> None:
