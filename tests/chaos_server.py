@@ -12,10 +12,9 @@ import contextlib
 import socket
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from tests.mirror_server import Mirror, Page
+from tests.mirror_server import Mirror, Page, QuietHandler
 
 FAULTS = ("500", "503", "stall", "drop", "truncate")
 RETRY_AFTER = "429-retry-after-1"  # a 429 answer asking for a second's wait
@@ -52,7 +51,7 @@ class ChaosMirror(Mirror):
     def __enter__(self) -> ChaosMirror:
         mirror = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             protocol_version = "HTTP/1.1"
 
             def handle(self) -> None:
@@ -72,7 +71,7 @@ class ChaosMirror(Mirror):
                 held = mirror.slow.get((host, path))
                 if held:
                     mirror.release.wait(held)
-                page = mirror.pages.get((host, path)) or Page(b"<html>Not found</html>", status=404)
+                page = mirror.page_for(host, path)
                 if fault in ("500", "503"):
                     page = Page(b"<html>Server error</html>", status=int(fault))
                 elif fault == RETRY_AFTER:
@@ -89,11 +88,7 @@ class ChaosMirror(Mirror):
                     self.close_connection = True
 
             def _answer(self, page: Page, fault: str | None) -> None:
-                self.send_response(page.status)
-                self.send_header("Content-Type", page.content_type)
-                self.send_header("Content-Length", str(len(page.body)))
-                for name, value in page.headers.items():
-                    self.send_header(name, value)
+                self.send_head(page)
                 if fault == "truncate":
                     self.send_header("Connection", "close")
                     self.end_headers()
@@ -105,10 +100,5 @@ class ChaosMirror(Mirror):
                 self.end_headers()
                 self.wfile.write(page.body)
 
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self.serve(Handler)
         return self

@@ -19,6 +19,21 @@ class Page:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler that logs nothing and can send a page's status line and headers."""
+
+    def send_head(self, page: Page) -> None:
+        """Status line and headers of `page` (the caller ends the headers and writes the body)."""
+        self.send_response(page.status)
+        self.send_header("Content-Type", page.content_type)
+        self.send_header("Content-Length", str(len(page.body)))
+        for name, value in page.headers.items():
+            self.send_header(name, value)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
 class Mirror:
     """Pages of several hosts, served on 127.0.0.1; `requests` lists (host, path) in order."""
 
@@ -52,32 +67,33 @@ class Mirror:
         assert self._server is not None
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
+    def page_for(self, host: str, path: str) -> Page:
+        """The page served at (host, path), or a 404 page."""
+        return self.pages.get((host, path)) or Page(
+            b"<html><body>Not found</body></html>", status=404
+        )
+
+    def serve(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        """Start serving on a free 127.0.0.1 port with this request handler."""
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
     def __enter__(self) -> Mirror:
         mirror = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 host = self.headers.get("Host", "")
                 path = urlsplit(self.path).path
                 with mirror._lock:
                     mirror.requests.append((host, path))
-                page = mirror.pages.get((host, path))
-                if page is None:
-                    page = Page(b"<html><body>Not found</body></html>", status=404)
-                self.send_response(page.status)
-                self.send_header("Content-Type", page.content_type)
-                self.send_header("Content-Length", str(len(page.body)))
-                for name, value in page.headers.items():
-                    self.send_header(name, value)
+                page = mirror.page_for(host, path)
+                self.send_head(page)
                 self.end_headers()
                 self.wfile.write(page.body)
 
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self.serve(Handler)
         return self
 
     def __exit__(self, *exc: object) -> None:
