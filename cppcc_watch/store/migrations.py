@@ -350,6 +350,14 @@ def _0007_entity_monthly_view(conn: Connection) -> None:
     )
 
 
+def _0009_articles_source_published(conn: Connection) -> None:
+    """Index articles by (source, published_at): counts per source and date range, index-only."""
+    conn.exec_driver_sql("DROP INDEX IF EXISTS ix_articles_source")
+    conn.exec_driver_sql(
+        "CREATE INDEX ix_articles_source_published ON articles (source, published_at)"
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial_schema", _0001_initial_schema),
     ("0002_articles_fts", _0002_articles_fts),
@@ -358,6 +366,7 @@ MIGRATIONS: list[Migration] = [
     ("0005_crawl_runs_retries", _0005_crawl_runs_retries),
     ("0006_entity_months", _0006_entity_months),
     ("0007_entity_monthly_view", _0007_entity_monthly_view),
+    ("0009_articles_source_published", _0009_articles_source_published),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -52,7 +52,7 @@ class ArticleRow(Base):
 
     __tablename__ = "articles"
     __table_args__ = (
-        Index("ix_articles_source", "source"),
+        Index("ix_articles_source_published", "source", "published_at"),
         Index("ix_articles_section", "section"),
         Index("ix_articles_published_at", "published_at"),
         Index("ix_articles_fetched_at", "fetched_at"),
