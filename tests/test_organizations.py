@@ -326,3 +326,88 @@ def test_event_word_as_a_modifier_and_of_continuations(
     # the registry knows "Wuhan University"; the longer name still wins
     assert "Wuhan University of Technology" in names(matcher.find(text))
     assert "Wuhan University" not in names(matcher.find(text))
+
+
+WUHAN_TECH = "Wuhan University of Technology"
+SICHUAN_SE = "Sichuan University of Science and Engineering"
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            f"Experts from {WUHAN_TECH} and {SICHUAN_SE} attended.",
+            [WUHAN_TECH, SICHUAN_SE],
+        ),
+        (f"{SICHUAN_SE} and {WUHAN_TECH} signed.", [SICHUAN_SE, WUHAN_TECH]),
+        (
+            "Tsinghua University and Peking University signed.",
+            ["Tsinghua University", "Peking University"],
+        ),
+        (
+            "the Ministry of Science and Technology and the Ministry of Education met.",
+            ["Ministry of Science and Technology", "Ministry of Education"],
+        ),
+        (
+            "the Ministry of Science and Technology and Ministry of Education met.",
+            ["Ministry of Science and Technology", "Ministry of Education"],
+        ),
+        (
+            "He studied at the University of Science and Technology of China and Wuhan University.",
+            ["University of Science and Technology of China", "Wuhan University"],
+        ),
+        ("He studied at Wuhan University.", ["Wuhan University"]),
+        (
+            "Wuhan University and Wuhan University of Technology met.",
+            ["Wuhan University", WUHAN_TECH],
+        ),
+        (
+            "Peking University Health Science Center opened.",
+            ["Peking University Health Science Center"],
+        ),
+        (
+            "Nanjing University of Aeronautics and Astronautics and Harbin Institute of Technology",
+            [
+                "Nanjing University of Aeronautics and Astronautics",
+                "Harbin Institute of Technology",
+            ],
+        ),
+        (
+            "Shanghai University of Finance and Economics and Beijing Language and Culture "
+            "University met.",
+            [
+                "Shanghai University of Finance and Economics",
+                "Beijing Language and Culture University",
+            ],
+        ),
+        (
+            "China Association for Science and Technology and Lanzhou Jiaotong University met.",
+            [CAST, "Lanzhou Jiaotong University"],
+        ),
+        (
+            "The Ministry of Water Resources and Yellow River Conservancy Commission met.",
+            ["Ministry of Water Resources", "Yellow River Conservancy Commission"],
+        ),
+        (
+            "The director of Hong Kong and Macao Affairs Office spoke.",
+            ["Hong Kong and Macao Affairs Office"],
+        ),
+    ],
+)
+def test_names_with_of_and_parts_joined_by_and(
+    bare: OrganizationMatcher, matcher: OrganizationMatcher, body: str, expected: list[str]
+) -> None:
+    """ "X University of A and B and Y University": the second "and" separates the names."""
+    # discovery alone, then with the registry (which knows "Wuhan University", not the longer name)
+    assert [h.text for h in bare.find(article(body))] == expected
+    assert [h.text for h in matcher.find(article(body))] == expected
+
+
+def test_registry_names_joined_by_and(matcher: OrganizationMatcher) -> None:
+    text = article("The Chinese Academy of Sciences and Chinese Academy of Engineering elected.")
+    assert names(matcher.find(text)) == [
+        "Chinese Academy of Sciences",
+        "Chinese Academy of Engineering",
+    ]
+    text = article("Wuhan University of Technology, not Wuhan University.")
+    assert names(matcher.find(text)) == [WUHAN_TECH, "Wuhan University"]

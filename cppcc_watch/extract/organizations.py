@@ -218,6 +218,7 @@ class OrganizationMatcher:
             phrase = _phrase_around(text, head_start, head_end)
             if phrase is None:
                 continue
+            phrase = _cut_registry_tail(text, *phrase, covered)
             for start, end in _split_on_and(text, *self._cut_known_prefix(text, *phrase)):
                 hit = self._discovered_hit(text, start, end)
                 if hit is not None:
@@ -334,13 +335,20 @@ def _phrase_around(text: str, head_start: int, head_end: int) -> tuple[int, int]
 
 
 def _extend_left(text: str, head_start: int) -> int:
+    """Where the name around the organization word at `head_start` begins: its capitalized words.
+
+    "Hong Kong and Macao Affairs Office" takes words across "and", unless the words before the
+    "and" close an earlier name's "of" part: "Wuhan University of Technology and Sichuan
+    University" gives "Sichuan University".
+    """
     start = head_start
     lo = max(0, head_start - 120)
     tokens = text[lo:head_start].split(" ")
     tokens.pop()  # the empty string before the head word
     position = head_start - 1
     taken: list[tuple[str, int]] = []
-    for raw in reversed(tokens):
+    for index in range(len(tokens) - 1, -1, -1):
+        raw = tokens[index]
         token = raw.rpartition("\n")[2]
         begin = position - len(token)
         if not token:
@@ -349,6 +357,8 @@ def _extend_left(text: str, head_start: int) -> int:
         if is_word or (token in ("and", "&") and taken):
             taken.append((token, begin))
         else:
+            if _closes_earlier_name(tokens, index):
+                taken = _after_earlier_name(taken)
             break
         if token != raw:
             break  # the line starts here
@@ -358,6 +368,28 @@ def _extend_left(text: str, head_start: int) -> int:
     if taken:
         start = taken[-1][1]
     return start
+
+
+def _closes_earlier_name(tokens: list[str], index: int) -> bool:
+    """Whether `tokens[index]` is the "of" (for, on) inside a capitalized name ("University of")."""
+    if tokens[index] not in ("of", "for", "on") or index == 0:
+        return False
+    return _CAP_WORD_RE.match(tokens[index - 1].rpartition("\n")[2]) is not None
+
+
+def _after_earlier_name(taken: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """The words (taken right to left) after those that end an earlier name's "of" part.
+
+    As in `_split_on_and`: the words up to the first "and" end it, and so does the next part
+    without an organization word ("of Science and Engineering and Wuhan University").
+    """
+    ands = [i for i, (word, _) in enumerate(taken) if word in ("and", "&")]
+    if not ands:
+        return taken
+    cut = ands[-1]  # the leftmost "and"
+    if len(ands) > 1 and not any(word in ORG_WORDS for word, _ in taken[ands[-2] + 1 : cut]):
+        cut = ands[-2]
+    return taken[:cut]
 
 
 def _is_outside_possessive(token: str) -> bool:
@@ -389,15 +421,56 @@ def _trim_right(text: str, head_end: int, right_end: int) -> int:
     return head_end + len(" ".join(kept)) + (1 if kept else 0)
 
 
+def _cut_registry_tail(text: str, start: int, end: int, covered: bytearray) -> tuple[int, int]:
+    """ "... for Science and Technology and Foo University": a phrase that starts inside a
+    registry name ("China Association for Science and Technology") starts after its "and"."""
+    if not (start and covered[start - 1] and covered[start]):
+        return start, end
+    after = covered.find(0, start)
+    if 0 <= after < end and text.startswith(" and ", after):
+        return after + 5, end
+    return start, end
+
+
 def _split_on_and(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """ "Peking University and Tsinghua University" are two organizations."""
+    """ "Peking University and Tsinghua University" are two organizations.
+
+    The phrase is cut at each "and"; a part without an organization word belongs to a neighbour:
+    the first such part to the name before it when that name ends in an "of" part ("University of
+    Science" + "Engineering"), the others to the name after it ("National Development" + "Reform
+    Commission"), like the words `_extend_left` takes.
+    """
     phrase = text[start:end]
-    for match in re.finditer(r" and ", phrase):
-        left, right = phrase[: match.start()].split(), phrase[match.end() :].split()
-        if any(w in ORG_WORDS for w in left) and any(w in ORG_WORDS for w in right):
-            first = (start, start + match.start())
-            return [first, *_split_on_and(text, start + match.end(), end)]
-    return [(start, end)]
+    if " and " not in phrase:
+        return [(start, end)]
+    parts: list[tuple[int, int]] = []
+    position = 0
+    for match in re.finditer(" and ", phrase):
+        parts.append((position, match.start()))
+        position = match.end()
+    parts.append((position, len(phrase)))
+    names: list[list[int]] = []
+    orphans: list[tuple[int, int]] = []
+    for part_start, part_end in parts:
+        if not any(w in ORG_WORDS for w in phrase[part_start:part_end].split()):
+            orphans.append((part_start, part_end))
+            continue
+        if orphans and names and _ends_in_of_part(phrase[names[-1][0] : names[-1][1]]):
+            names[-1][1] = orphans.pop(0)[1]
+        names.append([orphans[0][0] if orphans else part_start, part_end])
+        orphans = []
+    if not names:
+        return [(start, end)]
+    if orphans:
+        names[-1][1] = orphans[-1][1]
+    return [(start + name_start, start + name_end) for name_start, name_end in names]
+
+
+def _ends_in_of_part(name: str) -> bool:
+    """Whether the name goes on after its last organization word with "of", "for" or "on"."""
+    words = name.split()
+    last = max(i for i, w in enumerate(words) if w in ORG_WORDS)
+    return any(w in ("of", "for", "on") for w in words[last + 1 :])
 
 
 def _looks_like_org(words: list[str], defined: bool = False) -> bool:
