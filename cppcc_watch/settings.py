@@ -176,6 +176,9 @@ EXTENSIONS = {
     "spiders.progress.Progress": 200,
 }
 
+# `scrapy crawl` exits 75, as `cppcc-watch crawl` does, when another crawl holds the spider's lock
+COMMANDS_MODULE = "spiders.commands"
+
 TELNETCONSOLE_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"

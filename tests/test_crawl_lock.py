@@ -15,8 +15,19 @@ from pathlib import Path
 
 from cppcc_watch.store.locks import EXIT_BUSY, CrawlBusy, CrawlLock, lock_path
 from tests.chaos_server import ChaosMirror
-from tests.test_end_to_end import A1, A2, A3, A4, A5, A6, CD_LINKED, CPPCC_LINKED, build_sites
-from tests.unattended import ROOT, crawl, query, start_crawl, wait_for
+from tests.test_end_to_end import (
+    A1,
+    A2,
+    A3,
+    A4,
+    A5,
+    A6,
+    CD_LINKED,
+    CPPCC_LINKED,
+    SECTIONS,
+    build_sites,
+)
+from tests.unattended import QUICK, ROOT, crawl, query, start_crawl, wait_for
 
 
 def stored_urls(db_path: Path) -> set[str]:
@@ -128,6 +139,7 @@ def test_an_overlapping_crawl_exits_at_once_and_readers_never_see_a_locked_datab
     assert len(lines) == 1, second.stderr
     assert "another crawl of cppcc is running on this database (pid" in lines[0]
     assert "another crawl of cppcc is running" in via_scrapy.stderr
+    assert via_scrapy.returncode == EXIT_BUSY
     assert reads >= 2
     assert reader_errors == []
     assert stored_urls(db_path) == {s.url for s in [*CPPCC_LINKED, *CD_LINKED]}
@@ -185,6 +197,40 @@ def test_the_lock_is_reentrant_in_a_process_and_exclusive_across_processes(
             assert other_spider.held
     assert other_process().returncode == 0
     assert issubclass(CrawlBusy, Exception) and CrawlBusy.exit_code == EXIT_BUSY
+
+
+def scrapy_crawl(db_url: str, mirror: ChaosMirror, spider: str) -> subprocess.CompletedProcess:
+    """`scrapy crawl SPIDER` from the project root, with the settings `cppcc-watch crawl` gets."""
+    values = {
+        **QUICK,
+        "CPPCC_WATCH_DB": db_url,
+        "CPPCC_WATCH_SECTIONS": json.dumps(SECTIONS),
+        "CPPCC_WATCH_MIRROR": mirror.url,
+        "LOG_LEVEL": "ERROR",
+    }
+    options = [x for name, value in values.items() for x in ("-s", f"{name}={value}")]
+    argv = [sys.executable, "-m", "scrapy", "crawl", spider, *options]
+    return subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def test_scrapy_crawl_exits_75_with_one_line_when_the_lock_is_busy(tmp_path: Path) -> None:
+    db_path = tmp_path / "scrapy.db"
+    db_url = f"sqlite:///{db_path}"
+    with ChaosMirror() as mirror:
+        build_sites(mirror)
+        with CrawlLock(db_url, "cppcc"):  # this process is the crawl that holds it
+            busy = scrapy_crawl(db_url, mirror, "cppcc")
+            requested_while_busy = mirror.requested("en.cppcc.gov.cn")
+        free = scrapy_crawl(db_url, mirror, "cppcc")
+    assert busy.returncode == EXIT_BUSY, busy.stderr
+    lines = busy.stderr.strip().splitlines()
+    assert len(lines) == 1, busy.stderr
+    assert f"another crawl of cppcc is running on this database (pid {os.getpid()} " in lines[0]
+    assert requested_while_busy == []
+    assert free.returncode == 0, free.stderr
+    assert stored_urls(db_path) == {s.url for s in CPPCC_LINKED}
+    runs = query(db_path, "SELECT spider, status FROM crawl_runs")
+    assert [tuple(r) for r in runs] == [("cppcc", "ok")]  # the busy crawl wrote no run
 
 
 def test_sigterm_stores_what_was_fetched_and_closes_the_run_as_interrupted(

@@ -1,0 +1,1 @@
+"""Scrapy commands of the project (COMMANDS_MODULE): each replaces the Scrapy command named so."""
