@@ -18,7 +18,9 @@ database as they go. The database is opened read-only.
 Speed (SPEC §7, see benchmarks/queries.py): article lists walk an index newest-first
 (`mentions(entity_id, published_at, ...)` for an entity, driven by the rarest filter), top lists
 and monthly timelines read the `entity_months` summary for whole months and `mentions` by date
-for the partial months at the ends of a range.
+for the partial months at the ends of a range. Both carry the article's source, so counts of one
+source (`source="chinadaily"`) take the same paths, and the summary counts the articles each
+entity is the focus of (`EntityCount.focus_articles`).
 """
 
 from __future__ import annotations
