@@ -140,9 +140,7 @@ class MentionRow(Base):
 
     __tablename__ = "mentions"
     __table_args__ = (
-        Index(
-            "ix_mentions_entity_published", "entity_id", "published_at", "article_id", "source"
-        ),
+        Index("ix_mentions_entity_published", "entity_id", "published_at", "article_id", "source"),
         Index(
             "ix_mentions_published_entity", "published_at", "entity_id", "count", "focus", "source"
         ),
