@@ -10,11 +10,12 @@ Run: `.venv/bin/python benchmarks/queries.py [--articles 1000000] [--db PATH] [-
    packaged gazetteer and registry, drawn with a skew like real news (Zipf: a few provinces and
    organizations in many articles, a long tail in few). Bodies are sentences over a Zipf-distributed
    vocabulary of ~20,000 words plus the entity names, so full-text posting lists look like text.
-   Publication dates spread over 2013-2026 with volume growing over time. Prints the storage rate
+   Publication dates spread over 2013-2026 with volume growing over time; every third article is
+   chinadaily's, the others cppcc's. Prints the storage rate
    (articles/s with their mentions, target 2,000) and the database size.
 2. **Time** every query type of `cppcc_watch.query` (the API the CLI calls), over several
-   parameter values each (frequent and rare entities, short and long date ranges), `--repeats`
-   times: median and 95th percentile in ms, against the target of 200 ms median.
+   parameter values each (frequent and rare entities, short and long date ranges, all sources or
+   one), `--repeats` times: median and 95th percentile in ms, against the target of 200 ms median.
 """
 
 from __future__ import annotations
@@ -387,6 +388,54 @@ def query_cases(pools: dict[str, list[Entity]]) -> dict[str, list[tuple[str, Cal
             ),
             (f"{org[0]} (in half the articles)", lambda q: q.cooccur(org[0])),
             (f"{org[0]}, 2026", lambda q: q.cooccur(org[0], since="2026")),
+        ],
+        # One source (a third of the articles are chinadaily's, two thirds cppcc's).
+        "entities --source": [
+            ("all kinds, all time, chinadaily", lambda q: q.top_entities(source="chinadaily")),
+            (
+                "province, 2024, cppcc",
+                lambda q: q.top_entities(
+                    kind="province", since="2024", until="2024", source="cppcc"
+                ),
+            ),
+            (
+                "organization, 2023-03-10..2025-06-20, chinadaily",
+                lambda q: q.top_entities(
+                    kind="organization", since="2023-03-10", until="2025-06-20", source="chinadaily"
+                ),
+            ),
+            (
+                "city, one week, cppcc",
+                lambda q: q.top_entities(
+                    kind="city", since="2026-05-04", until="2026-05-10", source="cppcc"
+                ),
+            ),
+        ],
+        "trends --source": [
+            (f"{theme[0]}, chinadaily", lambda q: q.trend(theme[0], source="chinadaily")),
+            (f"{org[0]}, cppcc", lambda q: q.trend(org[0], source="cppcc")),
+            (
+                f"{province[0]} since 2024-02-15, chinadaily",
+                lambda q: q.trend(province[0], since="2024-02-15", source="chinadaily"),
+            ),
+            (
+                f"{province[0]} by week, all time, cppcc",
+                lambda q: q.trend(province[0], by="week", source="cppcc"),
+            ),
+            (
+                f"{city[1]} by week, all time, chinadaily",
+                lambda q: q.trend(city[1], by="week", source="chinadaily"),
+            ),
+        ],
+        "cooccur --source": [
+            (f"{city[1]}, cppcc", lambda q: q.cooccur(city[1], source="cppcc")),
+            (f"{org[1]}, chinadaily", lambda q: q.cooccur(org[1], source="chinadaily")),
+            (
+                f"{theme[1]} --kind organization, cppcc",
+                lambda q: q.cooccur(theme[1], with_kind="organization", source="cppcc"),
+            ),
+            (f"{org[0]}, chinadaily", lambda q: q.cooccur(org[0], source="chinadaily")),
+            (f"{org[0]}, 2026, cppcc", lambda q: q.cooccur(org[0], since="2026", source="cppcc")),
         ],
     }
 

@@ -315,7 +315,7 @@ def runs(obj: dict[str, Any], spider: str | None, limit: int, fmt: str | None) -
 
 TABLE_ROWS = 50
 ARTICLE_COLUMNS = ("published_at", "source", "title", "url", "id")
-ENTITY_COLUMNS = ("kind", "name", "acronym", "province", "articles", "mentions")
+ENTITY_COLUMNS = ("kind", "name", "acronym", "province", "articles", "mentions", "focus_articles")
 KIND_CHOICE = click.Choice(("province", "city", "organization", "theme"))
 since_option = click.option(
     "--since", metavar="DATE", default=None, help="From this YYYY, YYYY-MM or YYYY-MM-DD on."
@@ -325,6 +325,9 @@ until_option = click.option(
     metavar="DATE",
     default=None,
     help="Up to the end of this YYYY, YYYY-MM or YYYY-MM-DD.",
+)
+source_option = click.option(
+    "--source", default=None, help="From this spider only (cppcc, chinadaily)."
 )
 
 
@@ -361,7 +364,7 @@ def _print(rows: Any, fmt: str | None, columns: tuple[str, ...], limit: int | No
 @click.option("--city", default=None, help="Mentioning this city (Xian; 'Suzhou, Jiangsu').")
 @click.option("--org", default=None, help="Mentioning this organization (name or acronym: CAST).")
 @click.option("--theme", default=None, help="About this theme (id or words: 'food security').")
-@click.option("--source", default=None, help="From this spider only (cppcc, chinadaily).")
+@source_option
 @since_option
 @until_option
 @click.option("--search", default=None, help="Full-text search of titles and bodies, ranked.")
@@ -413,6 +416,7 @@ def articles(
 @click.option("--kind", type=KIND_CHOICE, default=None, help="Only entities of this kind.")
 @since_option
 @until_option
+@source_option
 @click.option("--top", type=click.IntRange(min=1), default=20, show_default=True, help="How many.")
 @click.option(
     "--by",
@@ -428,16 +432,20 @@ def entities(
     kind: str | None,
     since: str | None,
     until: str | None,
+    source: str | None,
     top: int,
     by: str,
     fmt: str | None,
 ) -> None:
-    """Show the most-mentioned entities with their article and mention counts.
+    """Show the most-mentioned entities with their article and mention counts, and the
+    articles each place is the focus of.
 
-    Example: cppcc-watch entities --kind province --since 2026 --top 10
+    Example: cppcc-watch entities --kind province --since 2026 --source chinadaily --top 10
     """
     with _query(obj) as query:
-        rows = query.top_entities(kind=kind, since=since, until=until, top=top, by=by)
+        rows = query.top_entities(
+            kind=kind, since=since, until=until, top=top, by=by, source=source
+        )
         _print(rows, fmt, ENTITY_COLUMNS, top)
 
 
@@ -453,6 +461,7 @@ def entities(
 )
 @since_option
 @until_option
+@source_option
 @format_option
 @click.pass_obj
 def trends(
@@ -462,14 +471,15 @@ def trends(
     by: str,
     since: str | None,
     until: str | None,
+    source: str | None,
     fmt: str | None,
 ) -> None:
     """Count articles over time for an entity or theme (every period, zeros included).
 
-    Example: cppcc-watch trends "food security" --by month --since 2024
+    Example: cppcc-watch trends "food security" --by month --since 2024 --source cppcc
     """
     with _query(obj) as query:
-        rows = query.trend(name, kind=kind, by=by, since=since, until=until)
+        rows = query.trend(name, kind=kind, by=by, since=since, until=until, source=source)
         _print(rows, fmt, ("period", "articles"), len(rows))
 
 
@@ -481,6 +491,7 @@ def trends(
 @click.option("--x-kind", type=KIND_CHOICE, default=None, help="NAME's kind, if ambiguous.")
 @since_option
 @until_option
+@source_option
 @click.option("--top", type=click.IntRange(min=1), default=20, show_default=True, help="How many.")
 @format_option
 @click.pass_obj
@@ -491,6 +502,7 @@ def cooccur(
     x_kind: str | None,
     since: str | None,
     until: str | None,
+    source: str | None,
     top: int,
     fmt: str | None,
 ) -> None:
@@ -501,7 +513,9 @@ def cooccur(
     Example: cppcc-watch cooccur CAST --kind organization --top 10
     """
     with _query(obj) as query:
-        rows = query.cooccur(name, kind=x_kind, with_kind=kind, since=since, until=until, top=top)
+        rows = query.cooccur(
+            name, kind=x_kind, with_kind=kind, since=since, until=until, top=top, source=source
+        )
         _print(rows, fmt, ("kind", "name", "acronym", "province", "articles", "share"), top)
 
 

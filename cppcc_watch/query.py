@@ -18,7 +18,9 @@ database as they go. The database is opened read-only.
 Speed (SPEC §7, see benchmarks/queries.py): article lists walk an index newest-first
 (`mentions(entity_id, published_at, ...)` for an entity, driven by the rarest filter), top lists
 and monthly timelines read the `entity_months` summary for whole months and `mentions` by date
-for the partial months at the ends of a range.
+for the partial months at the ends of a range. Both carry the article's source, so counts of one
+source (`source="chinadaily"`) take the same paths, and the summary counts the articles each
+entity is the focus of (`EntityCount.focus_articles`).
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ SELECTIVITY_PROBE = 5_000
 #: A search ranks at most this many matches: the most recently stored ones (see `articles`).
 SEARCH_DEPTH = 20_000
 TREND_PERIODS = ("month", "week")
-ENTITY_COLUMNS = ("kind", "name", "acronym", "province", "articles", "mentions")
+ENTITY_COLUMNS = ("kind", "name", "acronym", "province", "articles", "mentions", "focus_articles")
 ARTICLE_COLUMNS = ("published_at", "source", "title", "url", "id")
 SEARCH_COLUMNS = ("published_at", "source", "title", "snippet", "url", "id")
 _FTS_OPERATORS = re.compile(r'["*():^+]|\b(?:AND|OR|NOT|NEAR)\b')
@@ -73,7 +75,8 @@ class ArticleResult:
 
 @dataclass(frozen=True)
 class EntityCount:
-    """An entity with the number of articles mentioning it and of its mentions in them."""
+    """An entity with the number of articles mentioning it, of its mentions in them, and of
+    the articles it is the focus of (`focus_articles`: places only, 0 for other kinds)."""
 
     id: int
     kind: str
@@ -82,6 +85,7 @@ class EntityCount:
     province: str | None
     articles: int
     mentions: int
+    focus_articles: int
 
 
 @dataclass(frozen=True)
@@ -539,22 +543,26 @@ class Query:
         until: str | None = None,
         top: int | None = 20,
         by: str = "articles",
+        source: str | None = None,
     ) -> list[EntityCount]:
-        """The entities mentioned in the most articles in a date range (or `by="mentions"`)."""
+        """The entities mentioned in the most articles in a date range (or `by="mentions"`),
+        of one source (spider) only when `source` is given."""
         if kind is not None and kind not in ENTITY_KINDS:
             raise BadInput(f"unknown kind {kind!r}: use one of {', '.join(ENTITY_KINDS)}")
         if by not in ("articles", "mentions"):
             raise BadInput(f"cannot order by {by!r}: use articles or mentions")
+        dates = DateRange.parse(since, until)
         params: dict[str, Any] = {}
-        kind_filter = ""
+        extra = _and(self._by_source(source, "source", params))
         if kind:
             params["kind"] = kind
-            kind_filter = " AND entity_id IN (SELECT id FROM entities WHERE kind = :kind)"
-        parts = self._count_parts(DateRange.parse(since, until), params, kind_filter)
+            extra += " AND entity_id IN (SELECT id FROM entities WHERE kind = :kind)"
+        parts = self._count_parts(dates, params, extra)
         other = "mentions" if by == "articles" else "articles"
         sql = (
             "SELECT e.id, e.kind, e.name, e.acronym, e.province,"
-            " sum(c.articles) AS articles, sum(c.mentions) AS mentions"
+            " sum(c.articles) AS articles, sum(c.mentions) AS mentions,"
+            " sum(c.focus) AS focus_articles"
             f" FROM ({' UNION ALL '.join(parts)}) c JOIN entities e ON e.id = c.entity_id"
             f" GROUP BY e.id, e.kind, e.name, e.acronym, e.province"
             f" ORDER BY {by} DESC, {other} DESC, e.name{_limit(top, params)}"
@@ -562,23 +570,41 @@ class Query:
         return [EntityCount(*row) for row in self._rows(sql, params)]
 
     def _count_parts(self, dates: DateRange, params: dict[str, Any], extra: str) -> list[str]:
-        """SELECTs of (entity_id, articles, mentions) whose union covers the date range."""
+        """SELECTs of (entity_id, articles, mentions, focus) whose union covers the date range."""
         months, edges = dates.split_months()
         parts = []
         if months is not None:
             params.update(month_low=months[0], month_high=months[1])
             lower = "month > '' AND month >= :month_low" if dates.bounded else "1 = 1"
             parts.append(
-                "SELECT entity_id, articles, mentions FROM entity_months"
+                "SELECT entity_id, articles, mentions, focus_articles AS focus FROM entity_months"
                 f" WHERE {lower} AND month < :month_high{extra}"
             )
         for number, edge in enumerate(edges):
             where = " AND ".join(edge.where("published_at", params, f"_{number}"))
             parts.append(
-                "SELECT entity_id, 1 AS articles, count AS mentions FROM mentions"
-                f" WHERE {where}{extra}"
+                "SELECT entity_id, 1 AS articles, count AS mentions,"
+                f" CASE WHEN focus THEN 1 ELSE 0 END AS focus FROM mentions WHERE {where}{extra}"
             )
         return parts
+
+    def _by_source(self, source: str | None, column: str, params: dict[str, Any]) -> list[str]:
+        """The SQL condition `<column> = :source` for a known source (else BadInput); none
+        without a source. `column` is a summary's or a mention's source ("x.source")."""
+        if source is None:
+            return []
+        params["source"] = self._known_source(source)
+        return [f"{column} = :source"]
+
+    def _known_source(self, source: str) -> str:
+        """A source name as given, when it is a spider's or stored articles'; else BadInput."""
+        from cppcc_watch.sites import SITES
+
+        if source in SITES:
+            return source
+        if self._all("SELECT 1 FROM articles WHERE source = :s LIMIT 1", {"s": source}):
+            return source
+        raise BadInput(f"unknown source {source!r}: use one of {', '.join(SITES)}")
 
     def trend(
         self,
@@ -588,47 +614,65 @@ class Query:
         by: str = "month",
         since: str | None = None,
         until: str | None = None,
+        source: str | None = None,
     ) -> list[TrendPoint]:
         """Articles mentioning an entity or theme per month or week, every period listed.
 
         Periods run from `since` (or the first article) to `until` (or the last); weeks are
-        labelled by their Monday (YYYY-MM-DD).
+        labelled by their Monday (YYYY-MM-DD). `source` counts one spider's articles only.
         """
         if by not in TREND_PERIODS:
             raise BadInput(f"cannot count by {by!r}: use month or week")
         ref = self.resolve(name, kind)
         dates = DateRange.parse(since, until)
-        counts = self._monthly(ref, dates) if by == "month" else self._weekly(ref, dates)
+        params: dict[str, Any] = {}
+        sources = self._by_source(source, "source", params)
+        if by == "month":
+            counts = self._monthly(ref, dates, params, sources)
+        else:
+            counts = self._weekly(ref, dates, params, sources)
         if not counts:
             return []
         return [TrendPoint(p, counts.get(p, 0)) for p in _periods(by, dates, sorted(counts))]
 
-    def _monthly(self, ref: EntityRef, dates: DateRange) -> dict[str, int]:
+    def _monthly(
+        self, ref: EntityRef, dates: DateRange, params: dict[str, Any], conditions: list[str]
+    ) -> dict[str, int]:
+        """Articles per month: summary rows for whole months, mentions for partial ones.
+
+        `conditions` are more SQL conditions (the source), their values in `params`.
+        """
         if not ref.ids:
             return {}
-        ids, params = _in(ref.ids)
+        extra = _and(conditions)
+        ids, id_params = _in(ref.ids)
+        params.update(id_params)
         months, edges = dates.split_months()
         parts = []
         if months is not None:
             params.update(month_low=months[0], month_high=months[1])
             parts.append(
                 "SELECT month AS period, articles AS n FROM entity_months WHERE entity_id IN"
-                f" ({ids}) AND month > '' AND month >= :month_low AND month < :month_high"
+                f" ({ids}) AND month > '' AND month >= :month_low AND month < :month_high{extra}"
             )
         for number, edge in enumerate(edges):
             where = " AND ".join(edge.where("published_at", params, f"_{number}"))
             parts.append(
                 "SELECT substr(published_at, 1, 7) AS period, 1 AS n FROM mentions"
-                f" WHERE entity_id IN ({ids}) AND {where}"
+                f" WHERE entity_id IN ({ids}) AND {where}{extra}"
             )
         sql = f"SELECT period, sum(n) FROM ({' UNION ALL '.join(parts)}) GROUP BY 1"
         return {row[0]: int(row[1]) for row in self._rows(sql, params) if row[1]}
 
-    def _weekly(self, ref: EntityRef, dates: DateRange) -> dict[str, int]:
-        span = self._span(ref, dates)
+    def _weekly(
+        self, ref: EntityRef, dates: DateRange, params: dict[str, Any], conditions: list[str]
+    ) -> dict[str, int]:
+        """Articles per week (by Monday), from the first to the last week with a mention."""
+        span = self._span(ref, dates, dict(params), conditions)
         if span is None:
             return {}
-        ids, params = _in(ref.ids)
+        ids, id_params = _in(ref.ids)
+        params.update(id_params)
         params.update(
             first=_monday(span[0]),
             last=_monday(span[1]),
@@ -641,14 +685,21 @@ class Query:
             " SELECT date(week, '+7 days') FROM weeks WHERE week < :last)"
             " SELECT week, (SELECT count(*) FROM mentions WHERE entity_id IN"
             f" ({ids}) AND published_at >= max(week, :low)"
-            " AND published_at < min(date(week, '+7 days'), :high)) FROM weeks"
+            f" AND published_at < min(date(week, '+7 days'), :high){_and(conditions)})"
+            " FROM weeks"
         )
         return {week: int(count) for week, count in self._rows(sql, params) if count}
 
-    def _span(self, ref: EntityRef, dates: DateRange) -> tuple[date, date] | None:
+    def _span(
+        self, ref: EntityRef, dates: DateRange, params: dict[str, Any], conditions: list[str]
+    ) -> tuple[date, date] | None:
         """The dates of the first and last mention of the entity in the range, if any."""
-        params: dict[str, Any] = {}
-        where = ["entity_id = :entity", "published_at > ''", *dates.where("published_at", params)]
+        where = [
+            "entity_id = :entity",
+            "published_at > ''",
+            *dates.where("published_at", params),
+            *conditions,
+        ]
         found: list[date] = []
         for entity_id in ref.ids:
             params["entity"] = entity_id
@@ -673,22 +724,24 @@ class Query:
         since: str | None = None,
         until: str | None = None,
         top: int | None = 20,
+        source: str | None = None,
     ) -> list[Cooccurrence]:
         """Entities mentioned in the same articles as `name`, by number of shared articles.
 
-        `share` is the fraction of `name`'s articles (in the date range) that also mention the
-        other entity. The work grows with the number of `name`'s articles (about 3 µs each):
-        an entity in hundreds of thousands of articles takes a second or more unless a date
-        range narrows it.
+        `share` is the fraction of `name`'s articles (in the date range, of `source` when
+        given) that also mention the other entity. The work grows with the number of `name`'s
+        articles (about 3 µs each): an entity in hundreds of thousands of articles takes a
+        second or more unless a date range or a source narrows it.
         """
         if with_kind is not None and with_kind not in ENTITY_KINDS:
             raise BadInput(f"unknown kind {with_kind!r}: use one of {', '.join(ENTITY_KINDS)}")
         ref = self.resolve(name, kind)
-        if not ref.ids:
-            return []
         dates = DateRange.parse(since, until)
         ids, params = _in(ref.ids, "x")
-        where = [f"x.entity_id IN ({ids})", *dates.where("x.published_at", params)]
+        by_source = self._by_source(source, "x.source", params)
+        if not ref.ids:
+            return []
+        where = [f"x.entity_id IN ({ids})", *dates.where("x.published_at", params), *by_source]
         total = int(self._all(f"SELECT count(*) FROM mentions x{_where(where)}", params)[0][0])
         where.append(f"o.entity_id NOT IN ({ids})")
         if with_kind:
@@ -806,6 +859,11 @@ def _in(values: Sequence[Any], prefix: str = "v") -> tuple[str, dict[str, Any]]:
     """Placeholders for `IN (...)` and their parameters, named `prefix` + a number."""
     params = {f"{prefix}{number}": value for number, value in enumerate(values)}
     return ", ".join(f":{name}" for name in params), params
+
+
+def _and(conditions: list[str]) -> str:
+    """Conditions to append to a WHERE clause (" AND a AND b"), or ""."""
+    return "".join(f" AND {condition}" for condition in conditions)
 
 
 def _where(conditions: list[str]) -> str:

@@ -124,6 +124,31 @@ def test_entities_in_each_format(seeded: str, fmt: str) -> None:
     ]
 
 
+def test_entities_trends_and_cooccur_by_source(seeded: str) -> None:
+    rows = parsed(run(seeded, "entities", "--source", "chinadaily", "--format", "csv"), "csv")
+    assert list(rows[0]) == [
+        "kind",
+        "name",
+        "acronym",
+        "province",
+        "articles",
+        "mentions",
+        "focus_articles",
+    ]
+    assert (rows[0]["name"], rows[0]["articles"]) == (CAST, "2")
+    assert {row["name"] for row in rows} >= {"Xizang", "Suzhou", "Jiangsu"}
+    assert CPPCC not in {row["name"] for row in rows}
+    points = parsed(run(seeded, "trends", "CAST", "--source", "cppcc", "--format", "json"), "json")
+    assert points == [{"period": "2024-02", "articles": 1}]
+    weeks = run(
+        seeded, "trends", "CAST", "--by", "week", "--source", "chinadaily", "--format", "json"
+    )
+    assert sum(row["articles"] for row in parsed(weeks, "json")) == 2
+    found = parsed(run(seeded, "cooccur", "CAST", "--source", "cppcc", "--format", "json"), "json")
+    assert {row["name"] for row in found} == {CPPCC, "Henan", "food_security"}
+    assert all(row["share"] == 1.0 for row in found)
+
+
 def test_entities_in_a_date_range_ranked_by_mentions(seeded: str) -> None:
     rows = parsed(
         run(
@@ -227,6 +252,9 @@ def test_sql_refuses_a_write_and_leaves_the_file_alone(seeded: str, db_path: Pat
         (["articles", "--city", "Suzhou"], "Suzhou, Jiangsu"),
         (["sql", "SELECT * FROM nowhere"], "no such table"),
         (["articles", "--search", '"unclosed'], "bad search"),
+        (["entities", "--source", "xinhua"], "unknown source 'xinhua'"),
+        (["trends", "CAST", "--source", "xinhua"], "cppcc, chinadaily"),
+        (["cooccur", "CAST", "--source", "xinhua"], "unknown source"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(seeded: str, args: list[str], message: str) -> None:

@@ -449,16 +449,19 @@ def test_entity_months_follow_updates_and_deletes(seeded: str) -> None:
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("DELETE FROM articles WHERE url LIKE '%/a2.htm'")
         summary = set(
-            conn.execute("SELECT entity_id, month, articles, mentions FROM entity_months")
+            conn.execute(
+                "SELECT entity_id, month, source, articles, mentions, focus_articles"
+                " FROM entity_months"
+            )
         )
         recount = set(
             conn.execute(
-                "SELECT entity_id, coalesce(substr(published_at, 1, 7), ''), count(*), sum(count)"
-                " FROM mentions GROUP BY 1, 2"
+                "SELECT entity_id, coalesce(substr(published_at, 1, 7), ''), source, count(*),"
+                " sum(count), sum(focus) FROM mentions GROUP BY 1, 2, 3"
             )
         )
     assert summary == recount
-    assert any(month == "2024-03" for _, month, _, _ in summary)
+    assert any(month == "2024-03" for _, month, *_ in summary)
 
 
 def test_trend_by_month_lists_every_month(query: Query) -> None:
@@ -531,6 +534,7 @@ def test_runs_and_records(query: Query) -> None:
             "province": None,
             "articles": 1,
             "mentions": 3,
+            "focus_articles": 0,
         }
     ]
 

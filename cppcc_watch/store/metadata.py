@@ -83,6 +83,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "count": "Number of mentions in title and body.",
             "focus": "1 when the place is what the article is about (title, lead, most named).",
             "published_at": "Copy of the article's published_at, for fast per-entity timelines.",
+            "source": "Copy of the article's source (its spider), for fast counts by source.",
         },
     ),
     "mention_spans": (
@@ -132,13 +133,15 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         },
     ),
     "entity_months": (
-        "Per entity and month: articles mentioning it and mentions (a summary of mentions, "
-        "kept in sync by triggers).",
+        "Per entity, month and source: articles mentioning it, mentions, and articles it is "
+        "the focus of (a summary of mentions, kept in sync by triggers).",
         {
             "entity_id": "The entity (entities.id).",
             "month": "Publication month YYYY-MM of the articles ('' when undated).",
-            "articles": "Articles of that month mentioning the entity.",
+            "source": "The articles' spider: cppcc or chinadaily.",
+            "articles": "Articles of that month and source mentioning the entity.",
             "mentions": "Mentions of the entity in those articles.",
+            "focus_articles": "Those of the articles the entity is the focus of (places only).",
         },
     ),
     "schema_migrations": (
@@ -189,8 +192,9 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "acronym": "Organization acronym.",
             "province": "A city's province.",
             "month": "Publication month YYYY-MM ('' for undated articles).",
-            "articles": "Articles of that month mentioning the entity.",
+            "articles": "Articles of that month mentioning the entity (all sources).",
             "mentions": "Mentions of the entity in those articles.",
+            "focus_articles": "Those of the articles the entity is the focus of (places only).",
         },
     ),
     "mention_evidence": (

@@ -350,6 +350,141 @@ def _0007_entity_monthly_view(conn: Connection) -> None:
     )
 
 
+#: KiB of page cache while a migration rebuilds large indexes and tables.
+MIGRATION_CACHE_KB = 512 * 1024
+_SOURCE_KEY = "coalesce({row}.source, '')"
+_FOCUS = "CASE WHEN {row}.focus THEN 1 ELSE 0 END"
+
+
+def _entity_months_by_source_triggers() -> tuple[str, ...]:
+    """Triggers keeping `entity_months` (by entity, month and source) equal to `mentions`.
+
+    The article's source comes from `mentions.source`, never from a look-up in `articles`.
+    """
+    add = (
+        "INSERT INTO entity_months"
+        " (entity_id, month, source, articles, mentions, focus_articles)"
+        f" VALUES (new.entity_id, {_MONTH_KEY.format(row='new')},"
+        f" {_SOURCE_KEY.format(row='new')}, 1, new.count, {_FOCUS.format(row='new')})"
+        " ON CONFLICT (entity_id, month, source) DO UPDATE SET articles = articles + 1,"
+        " mentions = mentions + excluded.mentions,"
+        " focus_articles = focus_articles + excluded.focus_articles;"
+    )
+    key = (
+        f"entity_id = old.entity_id AND month = {_MONTH_KEY.format(row='old')}"
+        f" AND source = {_SOURCE_KEY.format(row='old')}"
+    )
+    remove = (
+        "UPDATE entity_months SET articles = articles - 1, mentions = mentions - old.count,"
+        f" focus_articles = focus_articles - {_FOCUS.format(row='old')} WHERE {key};"
+        f" DELETE FROM entity_months WHERE {key} AND articles <= 0;"
+    )
+    return (
+        f"CREATE TRIGGER entity_months_insert AFTER INSERT ON mentions BEGIN {add} END",
+        f"CREATE TRIGGER entity_months_delete AFTER DELETE ON mentions BEGIN {remove} END",
+        "CREATE TRIGGER entity_months_update"
+        " AFTER UPDATE OF entity_id, published_at, source, count, focus"
+        f" ON mentions BEGIN {remove} {add} END",
+    )
+
+
+_ENTITY_MONTHLY_BY_SOURCE = """CREATE VIEW entity_monthly AS
+    SELECT em.entity_id, e.kind, e.name, e.acronym, e.province, em.month,
+        sum(em.articles) AS articles, sum(em.mentions) AS mentions,
+        sum(em.focus_articles) AS focus_articles
+    FROM entity_months em
+    JOIN entities e ON e.id = em.entity_id
+    GROUP BY em.entity_id, em.month, e.kind, e.name, e.acronym, e.province"""
+
+
+def _0008_source_summary(conn: Connection) -> None:
+    """The article's source on each mention; `entity_months` by source, with focus articles.
+
+    Counts by source (a mentions-articles join) and of the articles a place is the focus of
+    (a scan of every mention) then read the summary, or the mention indexes, which now carry
+    `focus` and `source` so that the partial months at the ends of a range stay index-only.
+    Set-based statements only: on 10 million mentions this is a few table and index scans.
+    """
+    sqlite = conn.dialect.name == "sqlite"
+    if not sqlite:
+        _source_summary(conn, sqlite=False)
+        return
+    # Sorts for the indexes and the summary stay in memory up to the cache size.
+    cache_size = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{MIGRATION_CACHE_KB}")
+    try:
+        for trigger in ("insert", "delete", "update"):
+            conn.exec_driver_sql(f"DROP TRIGGER entity_months_{trigger}")
+        _source_summary(conn, sqlite=True)
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size = {cache_size}")
+
+
+def _source_summary(conn: Connection, *, sqlite: bool) -> None:
+    """The steps of `_0008_source_summary` (the SQLite triggers are dropped already)."""
+    conn.exec_driver_sql("DROP VIEW entity_monthly")
+    conn.exec_driver_sql("DROP INDEX ix_mentions_entity_published")
+    conn.exec_driver_sql("DROP INDEX ix_mentions_published_entity")
+    conn.exec_driver_sql("ALTER TABLE mentions ADD COLUMN source TEXT")
+    if sqlite:
+        # Each article's source from the small ix_articles_source index, not from the wide
+        # article rows (gigabytes of text on a big database).
+        conn.exec_driver_sql(
+            "CREATE TEMP TABLE article_sources (id INTEGER PRIMARY KEY, source TEXT)"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO temp.article_sources (id, source) SELECT id, source FROM articles"
+        )
+        sources = "temp.article_sources"
+    else:
+        sources = "articles"
+    conn.exec_driver_sql(
+        f"UPDATE mentions SET source = (SELECT source FROM {sources} s"
+        " WHERE s.id = mentions.article_id)"
+    )
+    if sqlite:
+        conn.exec_driver_sql("DROP TABLE temp.article_sources")
+    conn.exec_driver_sql(
+        "CREATE INDEX ix_mentions_entity_published"
+        " ON mentions (entity_id, published_at, article_id, source)"
+    )
+    conn.exec_driver_sql(
+        "CREATE INDEX ix_mentions_published_entity"
+        " ON mentions (published_at, entity_id, count, focus, source)"
+    )
+    conn.exec_driver_sql("DROP TABLE entity_months")
+    meta = MetaData()
+    Table("entities", meta, Column("id", Integer, primary_key=True))  # referenced, exists
+    months = Table(
+        "entity_months",
+        meta,
+        Column(
+            "entity_id", Integer, ForeignKey("entities.id", ondelete="CASCADE"), primary_key=True
+        ),
+        Column("month", Text, primary_key=True),
+        Column("source", Text, primary_key=True),
+        Column("articles", Integer, nullable=False),
+        Column("mentions", Integer, nullable=False),
+        Column("focus_articles", Integer, nullable=False),
+        sqlite_with_rowid=False,
+    )
+    meta.create_all(conn, tables=[months])
+    if sqlite:
+        conn.exec_driver_sql(
+            "INSERT INTO entity_months"
+            " (entity_id, month, source, articles, mentions, focus_articles)"
+            f" SELECT entity_id, {_MONTH_KEY.format(row='mentions')},"
+            f" {_SOURCE_KEY.format(row='mentions')}, count(*), sum(count),"
+            f" sum({_FOCUS.format(row='mentions')})"
+            # One read of the narrow index that holds every column needed, then a sort; not
+            # the entity index, which would look up every mention in the table.
+            " FROM mentions INDEXED BY ix_mentions_published_entity GROUP BY 1, 2, 3"
+        )
+        for statement in _entity_months_by_source_triggers():
+            conn.exec_driver_sql(statement)
+    conn.exec_driver_sql(_ENTITY_MONTHLY_BY_SOURCE)
+
+
 def _0009_articles_source_published(conn: Connection) -> None:
     """Index articles by (source, published_at): counts per source and date range, index-only."""
     conn.exec_driver_sql("DROP INDEX IF EXISTS ix_articles_source")
@@ -366,6 +501,7 @@ MIGRATIONS: list[Migration] = [
     ("0005_crawl_runs_retries", _0005_crawl_runs_retries),
     ("0006_entity_months", _0006_entity_months),
     ("0007_entity_monthly_view", _0007_entity_monthly_view),
+    ("0008_source_summary", _0008_source_summary),
     ("0009_articles_source_published", _0009_articles_source_published),
 ]
 

@@ -140,8 +140,10 @@ class MentionRow(Base):
 
     __tablename__ = "mentions"
     __table_args__ = (
-        Index("ix_mentions_entity_published", "entity_id", "published_at", "article_id"),
-        Index("ix_mentions_published_entity", "published_at", "entity_id", "count"),
+        Index("ix_mentions_entity_published", "entity_id", "published_at", "article_id", "source"),
+        Index(
+            "ix_mentions_published_entity", "published_at", "entity_id", "count", "focus", "source"
+        ),
     )
 
     article_id: Mapped[int] = mapped_column(
@@ -155,6 +157,8 @@ class MentionRow(Base):
     # A copy of articles.published_at, so that per-entity timelines and "newest articles about X"
     # are one index range scan; the Store rewrites it whenever it writes the article's mentions.
     published_at: Mapped[str | None] = mapped_column(Text)
+    # A copy of articles.source (the spider), for counts by source; written like published_at.
+    source: Mapped[str | None] = mapped_column(Text)
 
 
 class MentionSpan(Base):
@@ -238,9 +242,11 @@ RUN_COUNTS = (
 
 
 class EntityMonth(Base):
-    """How many articles of one month mention an entity, and how often (kept by triggers).
+    """How many articles of one month and source mention an entity, how often, and how many
+    are about it (its focus); kept by triggers on `mentions`.
 
-    `month` is YYYY-MM of the articles' `published_at`, '' for articles without a date.
+    `month` is YYYY-MM of the articles' `published_at`, '' for articles without a date;
+    `source` the articles' spider ('' when a mention was written without it).
     """
 
     __tablename__ = "entity_months"
@@ -250,5 +256,7 @@ class EntityMonth(Base):
         ForeignKey("entities.id", ondelete="CASCADE"), primary_key=True
     )
     month: Mapped[str] = mapped_column(Text, primary_key=True)
+    source: Mapped[str] = mapped_column(Text, primary_key=True)
     articles: Mapped[int] = mapped_column(Integer)
     mentions: Mapped[int] = mapped_column(Integer)
+    focus_articles: Mapped[int] = mapped_column(Integer)

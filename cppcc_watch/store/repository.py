@@ -94,7 +94,7 @@ _VERSION_COLUMNS = (
     "replaced_at",
 )
 _PAGE_COLUMNS = ("article_id", "url", "page_number", "html_gz", "fetched_at")
-_MENTION_COLUMNS = ("article_id", "entity_id", "published_at", "count", "focus")
+_MENTION_COLUMNS = ("article_id", "entity_id", "published_at", "source", "count", "focus")
 _SPAN_COLUMNS = ("article_id", "entity_id", "field", "start", "end", "text", "snippet")
 
 
@@ -402,19 +402,23 @@ class Store:
                 pages = _page_rows(article_id, article.pages, fetched_at)
                 sql.insert_pages.run_many(conn, pages)
             if article.entities is not None:
-                self._insert_mentions(conn, article_id, article.published_at, article.entities)
+                self._insert_mentions(
+                    conn, article_id, article.published_at, article.source, article.entities
+                )
         return UpsertResult(status, article_id)
 
     def replace_entities(self, article_id: int, extraction: Extraction) -> None:
         """Replace an article's mentions and spans with a new extraction (for reprocess)."""
         with self._write() as conn:
             row = conn.execute(
-                select(ARTICLES.c.published_at).where(ARTICLES.c.id == article_id)
+                select(ARTICLES.c.published_at, ARTICLES.c.source).where(
+                    ARTICLES.c.id == article_id
+                )
             ).first()
             if row is None:
                 raise DatabaseError(f"No article with id {article_id} in {self.label}.")
             self._delete_mentions(conn, article_id)
-            self._insert_mentions(conn, article_id, row.published_at, extraction)
+            self._insert_mentions(conn, article_id, row.published_at, row.source, extraction)
 
     def known_urls(self, urls: Iterable[str]) -> set[str]:
         """Which of these canonical URLs are stored already."""
@@ -587,8 +591,10 @@ class Store:
         conn: Connection,
         article_id: int,
         published_at: str | None,
+        source: str,
         extraction: Extraction,
     ) -> None:
+        """Insert an article's mentions and spans, with copies of its date and source."""
         mentions: dict[int, dict[str, Any]] = {}
         spans: list[dict[str, Any]] = []
         for entity in extraction.all():
@@ -599,6 +605,7 @@ class Store:
                     "article_id": article_id,
                     "entity_id": entity_id,
                     "published_at": published_at,
+                    "source": source,
                     "count": 0,
                     "focus": False,
                 },
