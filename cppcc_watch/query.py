@@ -110,6 +110,28 @@ class TrendPoint:
 
 
 @dataclass(frozen=True)
+class SourceTotal:
+    """A source's articles in a date range, with the first and last publication times."""
+
+    source: str
+    articles: int
+    first: str | None
+    last: str | None
+
+
+@dataclass(frozen=True)
+class ArticleEntity:
+    """An entity an article mentions: `count` times, and whether as its `focus`."""
+
+    kind: str
+    name: str
+    acronym: str | None
+    province: str | None
+    count: int
+    focus: bool
+
+
+@dataclass(frozen=True)
 class EntityRef:
     """What a name given by a user resolved to: its kind, canonical name and entity ids.
 
@@ -768,6 +790,39 @@ class Query:
             )
             for row in self._rows(sql, params)
         ]
+
+    # -- totals and single articles ------------------------------------------------------------
+
+    def source_totals(
+        self, *, source: str | None = None, since: str | None = None, until: str | None = None
+    ) -> list[SourceTotal]:
+        """Articles per source published in a date range (dated articles only when bounded)."""
+        params: dict[str, Any] = {}
+        where = DateRange.parse(since, until).where("published_at", params)
+        where += self._by_source(source, "source", params)
+        sql = (
+            "SELECT source, count(*), min(published_at), max(published_at)"
+            f" FROM articles{_where(where)} GROUP BY source ORDER BY count(*) DESC, source"
+        )
+        return [SourceTotal(row[0], int(row[1]), row[2], row[3]) for row in self._rows(sql, params)]
+
+    def entities_of(self, article_ids: Sequence[int]) -> dict[int, list[ArticleEntity]]:
+        """The entities each article mentions, by kind then most mentioned first."""
+        found: dict[int, list[ArticleEntity]] = {article_id: [] for article_id in article_ids}
+        if not found:
+            return found
+        ids, params = _in(list(found))
+        sql = (
+            "SELECT m.article_id, e.kind, e.name, e.acronym, e.province, m.count, m.focus"
+            f" FROM mentions m JOIN entities e ON e.id = m.entity_id WHERE m.article_id IN ({ids})"
+            " ORDER BY m.article_id, e.kind, m.focus DESC, m.count DESC, e.name"
+        )
+        for row in self._rows(sql, params):
+            article_id, kind, name, acronym, province, count, focus = row
+            found[article_id].append(
+                ArticleEntity(kind, name, acronym, province, count, bool(focus))
+            )
+        return found
 
     # -- crawl log and SQL ------------------------------------------------------------------------
 
