@@ -15,6 +15,7 @@ import click
 
 from cppcc_watch.errors import BadInput, CppccWatchError
 from cppcc_watch.output import FORMATS, default_format, write_records
+from cppcc_watch.report import write_report
 from cppcc_watch.settings import DEFAULT_DB_URL
 
 DEBUG_ENV = "CPPCC_WATCH_DEBUG"
@@ -546,6 +547,31 @@ def sql(
             _print(rows, fmt, (), None)
         else:
             write_records(rows, fmt, sys.stdout)
+
+
+@cli.command()
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, writable=False),
+    help="The HTML file to write (replaced if it exists).",
+)
+@since_option
+@until_option
+@click.option("--source", default=None, help="From this spider only (cppcc, chinadaily).")
+@click.pass_obj
+def report(
+    obj: dict[str, Any], out: str, since: str | None, until: str | None, source: str | None
+) -> None:
+    """Write a self-contained HTML report with charts: themes, provinces, organizations, crawls.
+
+    The file needs no network to open: styles, scripts and data are inside it.
+
+    Example: cppcc-watch report --out report.html --since 2024 --source cppcc
+    """
+    with _query(obj) as query:
+        data = write_report(query, out, since=since, until=until, source=source)
+    click.echo(f"cppcc-watch: wrote {out} ({data.articles:,} articles in scope)", err=True)
 
 
 def main() -> None:
