@@ -137,7 +137,7 @@ def province_map(data: ReportData) -> go.Figure | None:
         customdata=[_focus(counts[p.name]) for p in focused],
         mode="markers",
         marker={
-            "size": [6 + 22 * math.sqrt(_focus(counts[p.name]) / most) for p in focused],
+            "size": [5 + 21 * math.sqrt(_focus(counts[p.name]) / most) for p in focused],
             "color": _FAILED,
             "opacity": 0.75,
             "line": {"color": "white", "width": 1},
@@ -151,7 +151,7 @@ def province_map(data: ReportData) -> go.Figure | None:
         fitbounds="locations",
         scope="world",
         resolution=110,
-        projection={"type": "mercator"},
+        projection={"type": "equirectangular"},
     )
     return _layout(figure, height=520, showlegend=False)
 
@@ -166,7 +166,10 @@ def entity_bars(counts: list[EntityCount], kind: str) -> go.Figure | None:
         return None
     rows = list(reversed(counts))
     if kind == "city":
-        labels = [f"{c.name} ({c.province})" if c.province else c.name for c in rows]
+        labels = [
+            f"{c.name} ({c.province})" if c.province and c.province != c.name else c.name
+            for c in rows
+        ]
     else:
         labels = [organization_label(c) for c in rows]
     figure = go.Figure(
