@@ -135,21 +135,14 @@ def test_counts_agree_with_the_database(query: Query, seeded: str) -> None:
     assert data.articles == data.stored_articles == 90
     by_source = dict(sql(seeded, "SELECT source, count(*) FROM articles GROUP BY source"))
     assert {t.source: t.articles for t in data.totals} == by_source
-    expected = dict(
-        sql(
-            seeded,
-            "SELECT e.name, count(*) FROM mentions m JOIN entities e ON e.id = m.entity_id"
-            " WHERE e.kind = 'province' GROUP BY e.name",
-        )
+    rows = sql(
+        seeded,
+        "SELECT e.name, count(*), sum(m.focus) FROM mentions m"
+        " JOIN entities e ON e.id = m.entity_id WHERE e.kind = 'province' GROUP BY e.name",
     )
+    expected = {name: articles for name, articles, _ in rows}
+    focus = {name: focused for name, _, focused in rows}
     assert {p.name: p.articles for p in data.provinces} == expected
-    focus = dict(
-        sql(
-            seeded,
-            "SELECT e.name, sum(m.focus) FROM mentions m JOIN entities e ON e.id = m.entity_id"
-            " WHERE e.kind = 'province' GROUP BY e.name",
-        )
-    )
     assert {p.name: p.focus_articles for p in data.provinces} == focus
     assert 0 < sum(focus.values()) < sum(expected.values())
 
