@@ -224,6 +224,8 @@ def test_the_cli_writes_a_self_contained_page(seeded: str, tmp_path: Path) -> No
     assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)=", page)
     assert "Plotly.newPlot" in page and len(page) > 1_000_000
     assert 'href="http://en.cppcc.gov.cn/' in page  # the latest articles link to their source
+    # The figures behind the charts are in the page too, to read without hovering.
+    assert re.search(r"<td>Shaanxi</td><td>\d+</td><td>\d+</td>", page)
 
 
 def test_text_from_the_database_is_escaped(db_url: str) -> None:

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 import plotly.io
 import plotly.offline
 
-from cppcc_watch.query import ArticleEntity, ArticleResult
+from cppcc_watch.query import ArticleEntity, ArticleResult, EntityCount
 from cppcc_watch.report import charts
 from cppcc_watch.report.gather import RECENT_RUNS, TOP_THEMES, ReportData
 
@@ -93,7 +93,8 @@ def _sections(data: ReportData) -> list[Section]:
             f"Articles per month discussing each of the {shown} most frequent themes "
             f"(of {len(data.theme_counts)} found); the legend gives each theme's total.",
             charts.themes_over_time(data),
-            empty="No article in this scope discusses one of the themes.",
+            _counts_table(data.theme_counts, "theme"),
+            "No article in this scope discusses one of the themes.",
         ),
         Section(
             "provinces",
@@ -101,21 +102,24 @@ def _sections(data: ReportData) -> list[Section]:
             "Shading: articles naming each province. Red dots: articles about it (named in the "
             "title or the lead, or the most named place), sized by their number.",
             charts.province_map(data),
-            empty="No article in this scope names a province.",
+            _counts_table(data.provinces, "province"),
+            "No article in this scope names a province.",
         ),
         Section(
             "cities",
             "Most mentioned cities",
             "Articles naming each city (prefecture-level cities and municipalities).",
             charts.entity_bars(data.cities, "city"),
-            empty="No article in this scope names a city.",
+            _counts_table(data.cities, "city"),
+            "No article in this scope names a city.",
         ),
         Section(
             "organizations",
             "Most mentioned organizations",
             "Articles naming each organization, however it is written (name or acronym).",
             charts.entity_bars(data.organizations, "organization"),
-            empty="No article in this scope names an organization.",
+            _counts_table(data.organizations, "organization"),
+            "No article in this scope names an organization.",
         ),
         Section(
             "cooccurrence",
@@ -207,6 +211,30 @@ def _section(section: Section) -> str:
     return (
         f'<section id="{section.id}">\n<h2>{html.escape(section.title)}</h2>\n'
         f'<p class="note">{html.escape(section.note)}</p>\n{content}\n{section.body}\n</section>'
+    )
+
+
+def _counts_table(counts: list[EntityCount], kind: str) -> str:
+    """The figures behind a chart, in a table folded under it (to read or copy exactly)."""
+    if not counts:
+        return ""
+    extra = {"city": "province", "organization": "acronym", "province": "focus of"}.get(kind)
+    head = "".join(f"<th>{h}</th>" for h in (kind, *([extra] if extra else []), "articles"))
+    rows = []
+    for count in counts:
+        name = charts.theme_label(count.name) if kind == "theme" else count.name
+        cells = [html.escape(name)]
+        if kind == "city":
+            cells.append(html.escape(count.province or ""))
+        elif kind == "organization":
+            cells.append(html.escape(count.acronym or ""))
+        elif kind == "province":
+            cells.append(f"{count.focus_articles:,}")
+        cells.append(f"{count.articles:,}")
+        rows.append("<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>")
+    return (
+        f'<details class="figures"><summary>The figures ({len(counts)} rows)</summary>'
+        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></details>"
     )
 
 
@@ -347,5 +375,8 @@ a:hover { text-decoration: underline; }
 .status.failed, .status.interrupted { color: #c53030; font-weight: 600; }
 .status.ok { color: #2f855a; }
 footer { margin-top: 24px; font-size: 13px; }
+details.figures { margin-top: 6px; font-size: 14px; }
+details.figures summary { cursor: pointer; color: var(--muted); }
+details.figures table { width: auto; min-width: 40%; }
 nav.contents { display: flex; flex-wrap: wrap; gap: 6px 16px; margin: 16px 0 0; font-size: 14px; }
 """
