@@ -428,6 +428,16 @@ def test_known_urls_answers_for_more_urls_than_sqlite_binds(store: Store) -> Non
     assert store.known_urls([]) == set()
 
 
+def test_known_articles_gives_the_publication_time_else_the_first_fetch(store: Store) -> None:
+    store.upsert_article(make_article(1))
+    store.upsert_article(make_article(2, published_at=None, fetched_at="2026-11-28T03:00:00+00:00"))
+    urls = [make_article(n).url for n in (1, 2, 3)]
+    assert store.known_articles(urls) == {
+        urls[0]: "2026-11-28T09:30:00+08:00",
+        urls[1]: "2026-11-28T03:00:00+00:00",
+    }
+
+
 def test_iter_articles_streams_in_id_order_and_allows_writes(store: Store) -> None:
     for n in range(5):
         store.upsert_article(make_article(n, captions=[] if n else ["caption"]))

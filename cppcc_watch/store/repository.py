@@ -418,13 +418,23 @@ class Store:
 
     def known_urls(self, urls: Iterable[str]) -> set[str]:
         """Which of these canonical URLs are stored already."""
+        return set(self.known_articles(urls))
+
+    def known_articles(self, urls: Iterable[str]) -> dict[str, str | None]:
+        """The stored articles among these canonical URLs, each with its `published_at`
+        (its `first_seen_at` when it has no date): what a crawl needs to decide whether a known
+        article is recent enough to be fetched again."""
         wanted = list(dict.fromkeys(urls))
-        found: set[str] = set()
+        found: dict[str, str | None] = {}
         with self._read() as conn:
             for start in range(0, len(wanted), IN_CHUNK):
                 chunk = wanted[start : start + IN_CHUNK]
-                rows = conn.execute(select(ARTICLES.c.url).where(ARTICLES.c.url.in_(chunk)))
-                found.update(row[0] for row in rows)
+                rows = conn.execute(
+                    select(ARTICLES.c.url, ARTICLES.c.published_at, ARTICLES.c.first_seen_at).where(
+                        ARTICLES.c.url.in_(chunk)
+                    )
+                )
+                found.update((row[0], row[1] or row[2]) for row in rows)
         return found
 
     def raw_pages(self, article_id: int) -> list[RawPage]:
