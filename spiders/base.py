@@ -46,7 +46,7 @@ from twisted.python.failure import Failure
 from cppcc_watch.items import Article
 from cppcc_watch.sites.common import merge_pages
 from cppcc_watch.store.history import last_status
-from cppcc_watch.store.repository import Store
+from cppcc_watch.store.repository import KnownArticle, Store
 
 STAT = "cppcc_watch/{}".format
 request_failed = object()  # signal: a request failed for good (args: request, reason)
@@ -136,8 +136,10 @@ class NewsSpider(scrapy.Spider):
         spider.db_url = settings.get("CPPCC_WATCH_DB")
         spider.scheduled: set[str] = set()
         spider.new_requested = 0
+        spider.pending_aliases: dict[str, set[str]] = {}
         spider.catch_up = False
         crawler.signals.connect(spider._close_store, signal=signals.spider_closed)
+        crawler.signals.connect(spider._store_aliases, signal=signals.item_scraped)
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -209,19 +211,21 @@ class NewsSpider(scrapy.Spider):
     def _rechecks(
         self,
         response: Response,
-        known: dict[str, str | None],
+        known: dict[str, KnownArticle],
         by_canonical: dict[str, str],
         section: str,
     ) -> Iterator[scrapy.Request]:
         """Requests for the stored articles of a listing page published within the recheck
-        window and not requested yet in this run (lower priority than new articles)."""
+        window and not requested yet in this run, under any of their URLs (lower priority than
+        new articles)."""
         if self.recheck_days <= 0:
             return
         now = datetime.now(UTC)
-        for canonical, published_at in known.items():
-            if canonical in self.scheduled:
+        for canonical, article in known.items():
+            if canonical in self.scheduled or article.url in self.scheduled:
                 continue
-            if published_within(published_at, self.recheck_days, now):
+            if published_within(article.published_at, self.recheck_days, now):
+                self.scheduled.add(article.url)
                 self.crawler.stats.inc_value(STAT("rechecks"))
                 yield self._article_request(
                     response, canonical, by_canonical[canonical], section, priority=-1
@@ -250,6 +254,8 @@ class NewsSpider(scrapy.Spider):
         page = self.site.ArticlePage(response.text, response.url, selector=response.selector)
         article = page.to_article(source=self.name, section=section)
         article.fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
+        if not parts:
+            self._note_redirects(response, article.url)
         parts = {**parts, self.site.page_number(response.url): article}
         remaining = sorted(
             (url for url in page.page_links() if self.site.page_number(url) not in parts),
@@ -267,6 +273,20 @@ class NewsSpider(scrapy.Spider):
             return
         self.crawler.stats.inc_value(STAT("parsed"))
         yield merge_pages([parts[n] for n in sorted(parts)])
+
+    def _note_redirects(self, response: Response, article_url: str) -> None:
+        """Keep the URLs that redirected (on the site) to an article's first page, to be stored
+        as its aliases once the article is stored: the next run then knows the listed URL."""
+        origins = {self.site.canonical_url(url) for url in response.meta.get("redirect_urls", ())}
+        origins.discard(article_url)
+        if origins:
+            self.pending_aliases.setdefault(article_url, set()).update(origins)
+
+    def _store_aliases(self, item: Any, response: Response, spider: scrapy.Spider) -> None:
+        """An article went through every pipeline (it is stored): record its aliases."""
+        aliases = self.pending_aliases.pop(getattr(item, "url", ""), None)
+        if aliases and spider is self:
+            self.store.add_aliases(item.url, aliases)
 
     def _usable(self, response: Response) -> bool:
         """Whether a response is an HTML page; if not, it is recorded as a rejected page.
