@@ -29,6 +29,7 @@ class RunCounts:
     rejected: int = 0
     failed_requests: int = 0
     articles_requested: int = 0
+    rechecks: int = 0
     retries: int = 0
     retries_exhausted: int = 0
     store_errors: int = 0

@@ -68,6 +68,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Stop scheduling new articles after this many per spider and run (0: no limit).",
     ),
     Setting(
+        "CPPCC_WATCH_RECHECK_DAYS",
+        0,
+        "Fetch again the stored articles published within this many days that a visited listing "
+        "page links (once per run), so corrections are stored as new versions; they never make "
+        "the listing walk go deeper (0: never fetch a stored article again).",
+    ),
+    Setting(
         "CPPCC_WATCH_MIRROR",
         "",
         "Base URL of a local mirror (http://127.0.0.1:PORT): every request goes there with the "

@@ -2,14 +2,20 @@
 that are not stored yet, stitch multi-page articles, and stop a listing walk at the first page
 with nothing new.
 
+With CPPCC_WATCH_RECHECK_DAYS = N > 0, a stored article that a visited listing page links and
+that was published within the last N days is requested again (once per run, after the new ones),
+so that a correction is stored as a new version. Rechecks never extend the walk: a listing page
+whose links are all stored (rechecks or not) ends it, as before, so they cost at most the links
+of the pages the walk visits anyway.
+
 Parsing is left to the page objects of `cppcc_watch.sites`; this module only decides what to fetch.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta, timezone
 from types import ModuleType
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -40,7 +46,7 @@ from twisted.python.failure import Failure
 from cppcc_watch.items import Article
 from cppcc_watch.sites.common import merge_pages
 from cppcc_watch.store.history import last_status
-from cppcc_watch.store.repository import Store
+from cppcc_watch.store.repository import KnownArticle, Store
 
 STAT = "cppcc_watch/{}".format
 request_failed = object()  # signal: a request failed for good (args: request, reason)
@@ -53,12 +59,31 @@ _PAGE_TYPES = frozenset(
     ("text/html", "application/xhtml+xml", "text/plain", "text/xml", "application/xml")
 )
 _LISTING_PAGE = re.compile(r"_(\d+)\.html?$")
+# the sources' offset, assumed for a stored time that carries none
+SOURCE_TZ = timezone(timedelta(hours=8))
 
 
 def listing_page_number(url: str) -> int:
     """The page number of a listing URL (`news_3.html`, `page_3.html` -> 3; `news.html` -> 1)."""
     match = _LISTING_PAGE.search(urlsplit(url).path)
     return int(match.group(1)) if match else 1
+
+
+def published_within(published_at: str | None, days: float, now: datetime) -> bool:
+    """Whether an ISO 8601 publication time lies within `days` days before `now` (or after it).
+
+    A time without an offset is read in the sources' +08:00; a missing or unreadable time, or
+    `days` <= 0, is never within.
+    """
+    if not published_at or days <= 0:
+        return False
+    try:
+        when = datetime.fromisoformat(published_at)
+    except ValueError:
+        return False
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=SOURCE_TZ)
+    return when >= now - timedelta(days=days)
 
 
 def section_name(url: str) -> str:
@@ -107,10 +132,14 @@ class NewsSpider(scrapy.Spider):
         spider.start_pages = list(sections.get(cls.name, []))
         spider.max_listing_pages = settings.getint("CPPCC_WATCH_MAX_LISTING_PAGES")
         spider.max_articles = settings.getint("CPPCC_WATCH_MAX_ARTICLES")
+        spider.recheck_days = settings.getfloat("CPPCC_WATCH_RECHECK_DAYS")
         spider.db_url = settings.get("CPPCC_WATCH_DB")
         spider.scheduled: set[str] = set()
+        spider.new_requested = 0
+        spider.pending_aliases: dict[str, set[str]] = {}
         spider.catch_up = False
         crawler.signals.connect(spider._close_store, signal=signals.spider_closed)
+        crawler.signals.connect(spider._store_aliases, signal=signals.item_scraped)
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -134,7 +163,8 @@ class NewsSpider(scrapy.Spider):
             )
 
     def parse_listing(self, response: Response, section: str) -> Any:
-        """Follow the listing's article links that are not stored yet, then maybe its next page."""
+        """Follow the listing's article links that are not stored yet, and the stored ones due
+        for a recheck, then maybe its next page (only when some link was new)."""
         if not self._usable(response):
             return
         stats = self.crawler.stats
@@ -145,24 +175,18 @@ class NewsSpider(scrapy.Spider):
         by_canonical: dict[str, str] = {}
         for link in links:
             by_canonical.setdefault(self.site.canonical_url(link), link)
-        known = self.store.known_urls(by_canonical)
+        known = self.store.known_articles(by_canonical)
         fresh = [
             (canonical, link)
             for canonical, link in by_canonical.items()
             if canonical not in known and canonical not in self.scheduled
         ]
         for canonical, link in fresh:
-            if self.max_articles and len(self.scheduled) >= self.max_articles:
+            if self.max_articles and self.new_requested >= self.max_articles:
                 return
-            self.scheduled.add(canonical)
-            stats.inc_value(STAT("articles_requested"))
-            yield response.follow(
-                link,
-                callback=self.parse_article,
-                errback=self.on_error,
-                cb_kwargs={"section": section, "parts": {}},
-                meta={"cppcc_watch_kind": "article"},
-            )
+            self.new_requested += 1
+            yield self._article_request(response, canonical, link, section)
+        yield from self._rechecks(response, known, by_canonical, section)
         if listing_page_number(response.url) >= self.max_listing_pages:
             return
         if not fresh and not self.catch_up:
@@ -184,6 +208,44 @@ class NewsSpider(scrapy.Spider):
                 meta={"cppcc_watch_kind": "listing"},
             )
 
+    def _rechecks(
+        self,
+        response: Response,
+        known: dict[str, KnownArticle],
+        by_canonical: dict[str, str],
+        section: str,
+    ) -> Iterator[scrapy.Request]:
+        """Requests for the stored articles of a listing page published within the recheck
+        window and not requested yet in this run, under any of their URLs (lower priority than
+        new articles)."""
+        if self.recheck_days <= 0:
+            return
+        now = datetime.now(UTC)
+        for canonical, article in known.items():
+            if canonical in self.scheduled or article.url in self.scheduled:
+                continue
+            if published_within(article.published_at, self.recheck_days, now):
+                self.scheduled.add(article.url)
+                self.crawler.stats.inc_value(STAT("rechecks"))
+                yield self._article_request(
+                    response, canonical, by_canonical[canonical], section, priority=-1
+                )
+
+    def _article_request(
+        self, response: Response, canonical: str, link: str, section: str, priority: int = 0
+    ) -> scrapy.Request:
+        """The request for an article's first page; the article counts as scheduled."""
+        self.scheduled.add(canonical)
+        self.crawler.stats.inc_value(STAT("articles_requested"))
+        return response.follow(
+            link,
+            callback=self.parse_article,
+            errback=self.on_error,
+            cb_kwargs={"section": section, "parts": {}},
+            meta={"cppcc_watch_kind": "article"},
+            priority=priority,
+        )
+
     def parse_article(self, response: Response, section: str, parts: dict[int, Article]) -> Any:
         """Parse one page of an article; fetch its remaining pages, then yield the whole article."""
         if not self._usable(response):
@@ -192,6 +254,8 @@ class NewsSpider(scrapy.Spider):
         page = self.site.ArticlePage(response.text, response.url, selector=response.selector)
         article = page.to_article(source=self.name, section=section)
         article.fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
+        if not parts:
+            self._note_redirects(response, article.url)
         parts = {**parts, self.site.page_number(response.url): article}
         remaining = sorted(
             (url for url in page.page_links() if self.site.page_number(url) not in parts),
@@ -209,6 +273,20 @@ class NewsSpider(scrapy.Spider):
             return
         self.crawler.stats.inc_value(STAT("parsed"))
         yield merge_pages([parts[n] for n in sorted(parts)])
+
+    def _note_redirects(self, response: Response, article_url: str) -> None:
+        """Keep the URLs that redirected (on the site) to an article's first page, to be stored
+        as its aliases once the article is stored: the next run then knows the listed URL."""
+        origins = {self.site.canonical_url(url) for url in response.meta.get("redirect_urls", ())}
+        origins.discard(article_url)
+        if origins:
+            self.pending_aliases.setdefault(article_url, set()).update(origins)
+
+    def _store_aliases(self, item: Any, response: Response, spider: scrapy.Spider) -> None:
+        """An article went through every pipeline (it is stored): record its aliases."""
+        aliases = self.pending_aliases.pop(getattr(item, "url", ""), None)
+        if aliases and spider is self:
+            self.store.add_aliases(item.url, aliases)
 
     def _usable(self, response: Response) -> bool:
         """Whether a response is an HTML page; if not, it is recorded as a rejected page.

@@ -83,6 +83,7 @@ class RunLog:
             for name in (
                 "CPPCC_WATCH_MAX_LISTING_PAGES",
                 "CPPCC_WATCH_MAX_ARTICLES",
+                "CPPCC_WATCH_RECHECK_DAYS",
                 "CPPCC_WATCH_MIRROR",
             )
         }

@@ -17,6 +17,7 @@ from cppcc_watch.extract.types import Entity, Extraction, Mention
 from cppcc_watch.items import Article, RawPage, content_hash
 from cppcc_watch.store import Store
 from cppcc_watch.store import engine as engine_module
+from cppcc_watch.store.repository import KnownArticle
 
 BODY = "Members met in Chengdu, Sichuan province.\nThe CPPCC discussed grain security."
 
@@ -426,6 +427,39 @@ def test_known_urls_answers_for_more_urls_than_sqlite_binds(store: Store) -> Non
     known = store.known_urls(iter(asked + asked[:10]))
     assert known == {make_article(n).url for n in range(0, 2400, 2)}
     assert store.known_urls([]) == set()
+
+
+def test_known_articles_gives_the_publication_time_else_the_first_fetch(store: Store) -> None:
+    store.upsert_article(make_article(1))
+    store.upsert_article(make_article(2, published_at=None, fetched_at="2026-11-28T03:00:00+00:00"))
+    urls = [make_article(n).url for n in (1, 2, 3)]
+    assert store.known_articles(urls) == {
+        urls[0]: KnownArticle(urls[0], "2026-11-28T09:30:00+08:00"),
+        urls[1]: KnownArticle(urls[1], "2026-11-28T03:00:00+00:00"),
+    }
+
+
+def test_aliases_make_a_url_known_as_its_article(store: Store, db_path: Path) -> None:
+    store.upsert_article(make_article(1))
+    store.upsert_article(make_article(2))
+    first, second = make_article(1).url, make_article(2).url
+    moved = "http://en.cppcc.gov.cn/2026-11/27/c_99.htm"
+    assert store.add_aliases("http://en.cppcc.gov.cn/nowhere.htm", [moved]) == 0  # not stored
+    assert store.add_aliases(first, [moved, first]) == 1  # an article is not its own alias
+    known = store.known_articles([moved, second, "http://x/unknown"])
+    assert known == {
+        moved: KnownArticle(first, "2026-11-28T09:30:00+08:00"),
+        second: KnownArticle(second, "2026-11-28T09:30:00+08:00"),
+    }
+    assert store.known_urls([moved]) == {moved}
+    assert store.add_aliases(second, [moved, second]) == 1  # the redirect now goes elsewhere
+    assert store.known_articles([moved])[moved].url == second
+    assert store.add_aliases(first, [second]) == 1
+    assert store.known_articles([second])[second].url == second  # a stored article wins
+    assert rows(db_path, "SELECT url, article_id FROM article_aliases ORDER BY url") == [
+        (moved, 2),
+        (second, 1),
+    ]
 
 
 def test_iter_articles_streams_in_id_order_and_allows_writes(store: Store) -> None:

@@ -48,6 +48,15 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "replaced_at": "When a newer state replaced it (UTC).",
         },
     ),
+    "article_aliases": (
+        "URLs that redirected to a stored article (listed under one URL, stored under another), "
+        "so that a crawl knows them and does not fetch the article again.",
+        {
+            "url": "The canonical form of the URL that redirected.",
+            "article_id": "The article it led to (articles.id).",
+            "seen_at": "When the redirect was last followed to this article (UTC).",
+        },
+    ),
     "raw_pages": (
         "Raw HTML of every stored page of an article, to re-parse without re-crawling.",
         {

@@ -493,6 +493,26 @@ def _0009_articles_source_published(conn: Connection) -> None:
     )
 
 
+def _0010_article_aliases(conn: Connection) -> None:
+    """Table article_aliases: URLs that redirected to a stored article, so a crawl knows them."""
+    meta = MetaData()
+    Table("articles", meta, Column("id", Integer, primary_key=True))
+    Table(
+        "article_aliases",
+        meta,
+        Column("url", Text, primary_key=True),
+        Column(
+            "article_id",
+            Integer,
+            ForeignKey("articles.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        Column("seen_at", Text, nullable=False),
+        Index("ix_article_aliases_article", "article_id"),
+    )
+    meta.tables["article_aliases"].create(conn)
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial_schema", _0001_initial_schema),
     ("0002_articles_fts", _0002_articles_fts),
@@ -503,6 +523,7 @@ MIGRATIONS: list[Migration] = [
     ("0007_entity_monthly_view", _0007_entity_monthly_view),
     ("0008_source_summary", _0008_source_summary),
     ("0009_articles_source_published", _0009_articles_source_published),
+    ("0010_article_aliases", _0010_article_aliases),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -185,6 +185,17 @@ class MentionSpan(Base):
     snippet: Mapped[str | None] = mapped_column(Text)
 
 
+class ArticleAlias(Base):
+    """A URL that redirected to a stored article (listed under one URL, stored under another)."""
+
+    __tablename__ = "article_aliases"
+    __table_args__ = (Index("ix_article_aliases_article", "article_id"),)
+
+    url: Mapped[str] = mapped_column(Text, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    seen_at: Mapped[str] = mapped_column(Text)
+
+
 class CrawlRun(Base):
     """One run of one spider: when, how it ended, and what it counted."""
 

@@ -46,6 +46,7 @@ from cppcc_watch.store.models import (
     REJECT_STAGES,
     RUN_COUNTS,
     RUN_STATUSES,
+    ArticleAlias,
     ArticleRow,
     ArticleVersion,
     CrawlRun,
@@ -58,6 +59,7 @@ from cppcc_watch.store.models import (
 
 ARTICLES = cast(Table, ArticleRow.__table__)
 VERSIONS = cast(Table, ArticleVersion.__table__)
+ALIASES = cast(Table, ArticleAlias.__table__)
 PAGES = cast(Table, RawPageRow.__table__)
 ENTITIES = cast(Table, EntityRow.__table__)
 MENTIONS = cast(Table, MentionRow.__table__)
@@ -186,6 +188,15 @@ class _Statements:
         self.delete_spans = _Prepared(
             delete(SPANS).where(SPANS.c.article_id == by_article), dialect
         )
+
+
+@dataclass(frozen=True)
+class KnownArticle:
+    """A stored article as a crawl sees it: its canonical URL (not the URL asked about when that
+    one is an alias) and its `published_at` (else its `first_seen_at`)."""
+
+    url: str
+    published_at: str | None
 
 
 @dataclass(frozen=True)
@@ -421,15 +432,51 @@ class Store:
             self._insert_mentions(conn, article_id, row.published_at, row.source, extraction)
 
     def known_urls(self, urls: Iterable[str]) -> set[str]:
-        """Which of these canonical URLs are stored already."""
+        """Which of these canonical URLs are stored already (as articles or their aliases)."""
+        return set(self.known_articles(urls))
+
+    def known_articles(self, urls: Iterable[str]) -> dict[str, KnownArticle]:
+        """Which of these canonical URLs are stored articles or aliases of one (URLs that
+        redirected to it), each with the article's URL and date: what a crawl needs to skip a
+        known article, or to decide whether it is recent enough to be fetched again."""
         wanted = list(dict.fromkeys(urls))
-        found: set[str] = set()
+        found: dict[str, KnownArticle] = {}
+        columns = (ARTICLES.c.url, ARTICLES.c.published_at, ARTICLES.c.first_seen_at)
         with self._read() as conn:
             for start in range(0, len(wanted), IN_CHUNK):
                 chunk = wanted[start : start + IN_CHUNK]
-                rows = conn.execute(select(ARTICLES.c.url).where(ARTICLES.c.url.in_(chunk)))
-                found.update(row[0] for row in rows)
+                aliased = conn.execute(
+                    select(ALIASES.c.url, *columns)
+                    .join(ARTICLES, ARTICLES.c.id == ALIASES.c.article_id)
+                    .where(ALIASES.c.url.in_(chunk))
+                ).all()
+                direct = conn.execute(
+                    select(ARTICLES.c.url, *columns).where(ARTICLES.c.url.in_(chunk))
+                ).all()
+                for row in [*aliased, *direct]:  # a stored article wins over an alias
+                    found[row[0]] = KnownArticle(row[1], row[2] or row[3])
         return found
+
+    def add_aliases(self, article_url: str, aliases: Iterable[str]) -> int:
+        """Remember that these URLs lead to the article stored under `article_url` (they
+        redirected to it); an alias already recorded moves to this article. Returns how many
+        were written: 0 when no such article is stored (nothing to point at)."""
+        urls = sorted(set(aliases) - {article_url})
+        if not urls:
+            return 0
+        with self._write() as conn:
+            article_id = conn.execute(
+                select(ARTICLES.c.id).where(ARTICLES.c.url == article_url)
+            ).scalar()
+            if article_id is None:
+                return 0
+            conn.execute(delete(ALIASES).where(ALIASES.c.url.in_(urls)))
+            seen_at = utc_now()
+            conn.execute(
+                insert(ALIASES),
+                [{"url": url, "article_id": article_id, "seen_at": seen_at} for url in urls],
+            )
+        return len(urls)
 
     def raw_pages(self, article_id: int) -> list[RawPage]:
         """An article's stored pages, in page order, with their HTML decompressed."""
