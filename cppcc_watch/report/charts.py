@@ -196,7 +196,11 @@ def entity_bars(counts: list[EntityCount], kind: str) -> go.Figure | None:
 
 
 def cooccurrence_heatmap(data: ReportData) -> go.Figure | None:
-    """Shared articles of the top organizations (rows) and the provinces (columns) they meet."""
+    """For the top organizations (rows): the share of their articles naming each province.
+
+    Shading by share rather than by count keeps a pattern visible in every row, not only in
+    the row of the most frequent organization; the counts are in the hover text.
+    """
     rows = [entry for entry in data.cooccurrence if entry.provinces]
     if not rows:
         return None
@@ -206,23 +210,27 @@ def cooccurrence_heatmap(data: ReportData) -> go.Figure | None:
             totals[province.name] = totals.get(province.name, 0) + province.articles
     columns = sorted(totals, key=lambda name: (-totals[name], name))[:COOCCUR_PROVINCES]
     cells = [{p.name: p for p in entry.provinces} for entry in rows]
-    z = [[cell[name].articles if name in cell else 0 for name in columns] for cell in cells]
     shares = [[cell[name].share if name in cell else 0.0 for name in columns] for cell in cells]
-    names = [[entry.organization.name] * len(columns) for entry in rows]
+    customdata = [
+        [[entry.organization.name, cell[name].articles if name in cell else 0] for name in columns]
+        for entry, cell in zip(rows, cells, strict=True)
+    ]
     figure = go.Figure(
         go.Heatmap(
-            z=z,
+            z=shares,
             x=columns,
             y=[organization_label(entry.organization) for entry in rows],
-            customdata=[
-                [[n, s] for n, s in zip(name_row, share_row, strict=True)]
-                for name_row, share_row in zip(names, shares, strict=True)
-            ],
+            customdata=customdata,
             colorscale="Purples",
-            colorbar={"title": {"text": "articles"}, "thickness": 12},
+            zmin=0,
+            colorbar={
+                "title": {"text": "share of its articles"},
+                "tickformat": ".0%",
+                "thickness": 12,
+            },
             hovertemplate=(
-                "<b>%{customdata[0]}</b> and <b>%{x}</b><br>%{z:,} articles"
-                " (%{customdata[1]:.1%} of the organization's)<extra></extra>"
+                "<b>%{customdata[0]}</b> and <b>%{x}</b><br>%{customdata[1]:,} articles,"
+                " %{z:.1%} of the organization's<extra></extra>"
             ),
             xgap=1,
             ygap=1,

@@ -124,8 +124,9 @@ def _sections(data: ReportData) -> list[Section]:
         Section(
             "cooccurrence",
             "Organizations and provinces together",
-            "Articles naming both the organization (row) and the province (column), for the "
-            "most mentioned organizations and the provinces they appear with most.",
+            "For each of the most mentioned organizations (rows): the share of its articles "
+            "that also name the province (columns: the provinces they appear with most). "
+            "Hover a cell for the number of articles.",
             charts.cooccurrence_heatmap(data),
             empty="No article in this scope names both an organization and a province.",
         ),
