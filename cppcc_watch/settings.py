@@ -117,7 +117,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "CPPCC_WATCH_COMMIT_SECONDS",
-        1.0,
+        0.5,
         "Longest time, in seconds, an article stays uncommitted (and other writers of the "
         "database wait) during a crawl (0: only by CPPCC_WATCH_COMMIT_ARTICLES and at the end).",
     ),

@@ -16,6 +16,7 @@ the batch in progress are missing, and the next crawl fetches them.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass
@@ -25,6 +26,9 @@ from cppcc_watch.items import Article
 from cppcc_watch.store.repository import Store, UpsertResult
 
 logger = logging.getLogger(__name__)
+
+#: Seconds the write lock is left free after each batch (a waiting writer polls every 100 ms).
+REST_SECONDS = 0.15
 
 
 class Timer(Protocol):
@@ -56,6 +60,11 @@ class ArticleBatch:
     its batch has ended: `stored(result)` after the commit, or `lost(error)` when the commit failed
     (or the database abandoned the transaction) and the whole batch was rolled back. `every=1`
     commits each article at once.
+
+    After each commit the write lock is left free for `rest` seconds, articles meanwhile going in
+    a transaction each (free between two articles): another writer waiting for the lock (a crawl
+    in another process, `reprocess`, a second crawl's write probe) polls it every 100 ms at most,
+    and would hardly ever find it free if the next batch began at once.
     """
 
     def __init__(
@@ -63,16 +72,21 @@ class ArticleBatch:
         store: Store,
         *,
         every: int = 100,
-        seconds: float = 1.0,
+        seconds: float = 0.5,
         schedule: Schedule | None = None,
+        rest: float = REST_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
         self.every = max(1, every)
         self.seconds = seconds
         self.schedule = schedule if seconds > 0 else None
+        self.rest = rest
+        self.clock = clock
         self._transaction: ExitStack | None = None
         self._pending: list[_Pending] = []
         self._timer: Timer | None = None
+        self._rest_until = 0.0
 
     @property
     def pending(self) -> int:
@@ -90,8 +104,15 @@ class ArticleBatch:
         stored: Callable[[UpsertResult], None],
         lost: Callable[[Exception], None],
     ) -> UpsertResult:
-        """Upsert an article in the open batch (opening one if needed); commit when it is full."""
+        """Upsert an article in the open batch (opening one if needed); commit when it is full.
+
+        Right after a commit (for `rest` seconds) the article gets a transaction of its own.
+        """
         if self._transaction is None:
+            if self.rest > 0 and self.clock() < self._rest_until:
+                result = self.store.upsert_article(article)
+                stored(result)
+                return result
             self._begin()
         try:
             result = self.store.upsert_article(article)
@@ -112,6 +133,7 @@ class ArticleBatch:
         pending, self._pending = self._pending, []
         try:
             transaction.close()
+            self._rest_until = self.clock() + self.rest
         except Exception as error:  # any failure loses the batch; each article is reported
             self._rollback()
             self._report_lost(pending, error)
@@ -149,12 +171,17 @@ class ArticleBatch:
         self._report_lost(pending, error)
 
     def _rollback(self) -> None:
+        """Roll back what is left of a failed batch (SQLAlchemy may have let go of a transaction
+        SQLite still holds after a failed COMMIT)."""
         conn = self.store.connection
-        if conn.in_transaction():
-            try:
+        try:
+            if conn.in_transaction():
                 conn.rollback()
-            except Exception:
-                logger.exception("rolling back a failed batch failed")
+            driver = conn.connection.driver_connection
+            if getattr(driver, "in_transaction", False):
+                driver.rollback()  # type: ignore[union-attr]
+        except Exception:
+            logger.exception("rolling back a failed batch failed")
 
     @staticmethod
     def _report_lost(pending: list[_Pending], error: Exception) -> None:
