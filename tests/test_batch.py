@@ -211,3 +211,44 @@ def test_a_crawl_process_shares_one_store_and_the_last_user_commits_and_closes(
     again = open_shared(db_url)  # a new crawl in the same process opens a new one
     assert again is not first
     release_shared(again)
+
+
+def test_a_crawl_whose_batch_cannot_be_committed_records_every_article_and_catches_up(
+    tmp_path: Path,
+) -> None:
+    """A real crawl (both spiders in one process, one shared Store); one article makes the commit
+    of its batch fail: the batch's articles are store rejects, not counted; the next run fetches
+    them."""
+    from tests.chaos_server import ChaosMirror
+    from tests.test_end_to_end import A3, CD_LINKED, CPPCC_LINKED, build_sites
+    from tests.unattended import crawl, query
+
+    db_path = tmp_path / "trap.db"
+    db_url = f"sqlite:///{db_path}"
+    Store.open(db_url).close()
+    conn = sqlite3.connect(db_path)
+    conn.executescript(
+        "CREATE TABLE trap (article_id INTEGER REFERENCES articles (id) "
+        "DEFERRABLE INITIALLY DEFERRED);"
+        f"CREATE TRIGGER trap_one AFTER INSERT ON articles WHEN new.url = '{A3.url}' "
+        "BEGIN INSERT INTO trap VALUES (-1); END;"
+    )
+    conn.close()
+    with ChaosMirror() as mirror:
+        build_sites(mirror)
+        first = crawl(db_url, mirror, CPPCC_WATCH_COMMIT_SECONDS=30)
+        stored = committed_urls(db_path)
+        lost = {r[0] for r in query(db_path, "SELECT url FROM rejects WHERE stage = 'store'")}
+        runs = {r["spider"]: dict(r) for r in query(db_path, "SELECT * FROM crawl_runs")}
+        conn = sqlite3.connect(db_path)
+        conn.execute("DROP TRIGGER trap_one")
+        conn.commit()
+        conn.close()
+        second = crawl(db_url, mirror)
+    every = {s.url for s in [*CPPCC_LINKED, *CD_LINKED]}
+    assert A3.url in lost and A3.url not in stored
+    assert lost | stored == every and not lost & stored  # each article stored or recorded
+    assert runs["cppcc"]["new"] + runs["chinadaily"]["new"] == len(stored)  # counts are exact
+    assert first.returncode == 1  # the cppcc run stored less than it lost
+    assert "cppcc: ok: " in second.stdout, second.stderr  # (chinadaily's few are a fixture's)
+    assert committed_urls(db_path) == every
