@@ -116,6 +116,19 @@ SETTINGS: tuple[Setting, ...] = (
         "Extract provinces, cities, organizations and themes from each article as it is stored.",
     ),
     Setting(
+        "CPPCC_WATCH_COMMIT_ARTICLES",
+        100,
+        "Articles stored per transaction at most: a crawl commits its articles every this many, "
+        "or CPPCC_WATCH_COMMIT_SECONDS after the first uncommitted one, whichever comes first "
+        "(1: one transaction per article).",
+    ),
+    Setting(
+        "CPPCC_WATCH_COMMIT_SECONDS",
+        0.5,
+        "Longest time, in seconds, an article stays uncommitted (and other writers of the "
+        "database wait) during a crawl (0: only by CPPCC_WATCH_COMMIT_ARTICLES and at the end).",
+    ),
+    Setting(
         "CPPCC_WATCH_PROGRESS",
         False,
         "Print a progress line to stderr while crawling (cppcc-watch crawl turns it on when "

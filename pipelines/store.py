@@ -4,38 +4,76 @@ from __future__ import annotations
 
 from typing import Any
 
+from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.statscollectors import StatsCollector
+from scrapy.utils.asyncio import call_later
+from twisted.python.failure import Failure
 
-from cppcc_watch.store.repository import Store
+from cppcc_watch.store.batch import (
+    ArticleBatch,
+    article_batch,
+    commit_pending,
+    open_shared,
+    release_shared,
+)
+from cppcc_watch.store.repository import Store, UpsertResult
 
 
 class StorePipeline:
-    """Upserts articles by canonical URL; counts new, updated and unchanged ones."""
+    """Upserts articles by canonical URL, in batches (CPPCC_WATCH_COMMIT_ARTICLES articles or
+    CPPCC_WATCH_COMMIT_SECONDS, whichever comes first; the last batch when the spider closes).
 
-    def __init__(self, db_url: str, stats: StatsCollector):
-        self.db_url = db_url
-        self.stats = stats
+    New, updated and unchanged articles are counted when their batch is committed, so the run's
+    counts are what the database holds. An article the database refused is an item error, as is
+    every article of a batch whose commit failed (the run log records them; the crawl goes on).
+    """
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.db_url = crawler.settings.get("CPPCC_WATCH_DB")
+        self.every = crawler.settings.getint("CPPCC_WATCH_COMMIT_ARTICLES")
+        self.seconds = crawler.settings.getfloat("CPPCC_WATCH_COMMIT_SECONDS")
+        self.stats = crawler.stats
         self.store: Store | None = None
+        self.batch: ArticleBatch | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
-        """Read the database URL from CPPCC_WATCH_DB."""
-        return cls(crawler.settings.get("CPPCC_WATCH_DB"), crawler.stats)
+        """Read the database URL (CPPCC_WATCH_DB) and the batch settings."""
+        return cls(crawler)
 
     def open_spider(self) -> None:
-        """Open the database (creating or upgrading its schema)."""
-        self.store = Store.open(self.db_url)
+        """Open the database (creating or upgrading its schema), shared with the crawl's other
+        parts."""
+        self.store = open_shared(self.db_url)
+        self.batch = article_batch(
+            self.store, every=self.every, seconds=self.seconds, schedule=call_later
+        )
 
     def close_spider(self) -> None:
-        """Release the database."""
+        """Commit the open batch (the run log's close reads its counts) and release the database."""
         if self.store is not None:
-            self.store.close()
-            self.store = None
+            store, self.store, self.batch = self.store, None, None
+            try:
+                commit_pending(store)
+            finally:
+                release_shared(store)
 
     def process_item(self, item: Any) -> Any:
-        """Store one article in one transaction."""
-        assert self.store is not None
-        result = self.store.upsert_article(item)
-        self.stats.inc_value(f"cppcc_watch/{result.status}")
+        """Upsert one article in the open batch."""
+        assert self.batch is not None
+        self.batch.upsert(item, self._stored, lambda error: self._lost(item, error))
         return item
+
+    def _stored(self, result: UpsertResult) -> None:
+        self.stats.inc_value(f"cppcc_watch/{result.status}")
+
+    def _lost(self, item: Any, error: Exception) -> None:
+        """An article its batch's failed commit took with it: an item error like any other."""
+        self.crawler.signals.send_catch_log(
+            signal=signals.item_error,
+            item=item,
+            response=None,
+            spider=self.crawler.spider,
+            failure=Failure(error),
+        )

@@ -45,8 +45,9 @@ from twisted.python.failure import Failure
 
 from cppcc_watch.items import Article
 from cppcc_watch.sites.common import merge_pages
+from cppcc_watch.store.batch import open_shared, release_shared
 from cppcc_watch.store.history import last_status
-from cppcc_watch.store.repository import KnownArticle, Store
+from cppcc_watch.store.repository import KnownArticle
 
 STAT = "cppcc_watch/{}".format
 request_failed = object()  # signal: a request failed for good (args: request, reason)
@@ -147,7 +148,7 @@ class NewsSpider(scrapy.Spider):
         of this spider holds the lock: the run log has said so)."""
         if self.crawler.stats.get_value(STAT("busy")):
             return
-        self.store = Store.open(self.db_url)
+        self.store = open_shared(self.db_url)  # one connection with the run log and pipeline
         self.store.mark_stale_runs()
         previous = last_status(self.store, self.name)
         self.catch_up = previous in CATCH_UP
@@ -325,4 +326,4 @@ class NewsSpider(scrapy.Spider):
     def _close_store(self, spider: scrapy.Spider) -> None:
         store = getattr(self, "store", None)
         if store is not None:
-            store.close()
+            release_shared(store)

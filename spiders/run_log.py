@@ -14,6 +14,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
 
 from cppcc_watch.health import RunCounts, assess_history, assess_run
+from cppcc_watch.store.batch import commit_pending, open_shared, release_shared
 from cppcc_watch.store.history import (
     close_orphaned_runs,
     figures_of,
@@ -75,7 +76,8 @@ class RunLog:
             self.crawler.stats.set_value(STAT("status"), "busy")
             self.crawler.stats.set_value(STAT("reason"), str(busy))
             return
-        self.store = Store.open(self.db_url)
+        self.store = open_shared(self.db_url)
+        commit_pending(self.store)  # the run's rows are written in transactions of their own
         self.store.mark_stale_runs()
         close_orphaned_runs(self.store, spider.name)  # holding the lock: they are dead
         settings = {
@@ -94,6 +96,7 @@ class RunLog:
     def _reject(self, url: str, stage: str, reason: str) -> None:
         self.crawler.stats.inc_value(STAT(f"rejected/{stage}"))
         if self.store is not None:
+            commit_pending(self.store)
             self.store.record_reject(url, stage, reason[:500], run_id=self.run_id)
 
     def item_dropped(
@@ -103,15 +106,19 @@ class RunLog:
         self.crawler.stats.inc_value(STAT("rejected"))
         self._reject(getattr(item, "url", response.url), "validate", str(exception))
 
-    def item_error(self, item: Any, response: Response, spider: Spider, failure: Any) -> None:
-        """An article a pipeline failed on (the store, say): recorded, the crawl goes on."""
+    def item_error(
+        self, item: Any, response: Response | None, spider: Spider, failure: Any
+    ) -> None:
+        """An article a pipeline failed on (the store, say, or the failed commit of its batch,
+        with no response): recorded, the crawl goes on."""
         stats = self.crawler.stats
         stats.inc_value(STAT("rejected"))
         stats.inc_value(STAT("store_errors"))
         message = f"{failure.type.__name__}: {failure.getErrorMessage()}"
         if not stats.get_value(STAT("first_store_error")):
             stats.set_value(STAT("first_store_error"), message[:200])
-        self._reject(getattr(item, "url", response.url), "store", message)
+        url = getattr(item, "url", None) or (response.url if response is not None else "")
+        self._reject(url, "store", message)
 
     def spider_error(self, failure: Any, response: Response, spider: Spider) -> None:
         """A page the spider could not handle."""
@@ -139,6 +146,9 @@ class RunLog:
         try:
             self._finish(spider, reason)
         finally:
+            if self.store is not None:
+                store, self.store = self.store, None
+                release_shared(store)
             if self.lock is not None:
                 self.lock.release()
                 self.lock = None
@@ -177,6 +187,7 @@ class RunLog:
     def _finish(self, spider: Spider, reason: str) -> None:
         if self.store is None or self.run_id is None:
             return
+        commit_pending(self.store)  # when the store pipeline is not the last to close
         stats = self.crawler.stats
         counts = self._counts()
         status, why = self._verdict(spider, counts)
@@ -203,5 +214,3 @@ class RunLog:
                 "retries": counts.retries,
             },
         )
-        self.store.close()
-        self.store = None

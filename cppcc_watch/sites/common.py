@@ -149,9 +149,17 @@ def join_url(base_url: str, href: str) -> str | None:
         return None
 
 
+_HREF_XPATH = etree.XPath("//a/@href")
+
+
 def links_containing(sel: Selector, base_url: str, needle: str) -> list[str]:
     """Absolute URLs of the page's links whose href contains `needle` (cheap pre-filter)."""
-    hrefs = [h for h in sel.xpath("//a/@href").getall() if needle in h]
+    root = sel.root
+    if isinstance(root, etree._Element):  # the strings straight from lxml: no Selector per link
+        everything = [str(href) for href in _HREF_XPATH(root)]
+    else:
+        everything = sel.xpath("//a/@href").getall()
+    hrefs = [h for h in everything if needle in h]
     joined = (join_url(base_url, clean_text(h)) for h in hrefs)
     return [link for link in joined if link]
 

@@ -118,6 +118,18 @@ def _install_sqlite_hooks(engine: Engine, label: str, *, readonly: bool) -> None
             raise error from context.original_exception
 
 
+def keep_temp_files_in_memory(engine: Engine, connection: Any) -> None:
+    """Keep SQLite's temporary files of a writing connection in memory (outside a transaction).
+
+    Each upsert inside a batch is a savepoint, whose changed pages SQLite journals in a temporary
+    file created and removed for every transaction; in memory an upsert costs about a fifth less.
+    Only for a Store's own connection: migrations (index builds sort through temporary files)
+    and read-only analysts (big sorts) keep the default.
+    """
+    if engine.dialect.name == "sqlite":
+        connection.execute("PRAGMA temp_store = MEMORY")
+
+
 def sqlite_error(error: BaseException, label: str) -> DatabaseError | None:
     """The DatabaseError a low-level SQLite error stands for, if it is about the file itself."""
     if not isinstance(error, sqlite3.Error):

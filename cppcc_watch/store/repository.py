@@ -39,7 +39,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from cppcc_watch.errors import DatabaseError
 from cppcc_watch.extract.types import Entity, Extraction
 from cppcc_watch.items import Article, RawPage, content_hash
-from cppcc_watch.store.engine import IMMEDIATE, describe, is_sqlite, open_engine, sqlite_error
+from cppcc_watch.store.engine import (
+    IMMEDIATE,
+    describe,
+    is_sqlite,
+    keep_temp_files_in_memory,
+    open_engine,
+    sqlite_error,
+)
 from cppcc_watch.store.migrations import SCHEMA_VERSION, pending_migrations, upgrade
 from cppcc_watch.store.models import (
     ENTITY_KINDS,
@@ -238,6 +245,8 @@ class Store:
         self.readonly = readonly
         self.label = describe(engine)
         self._conn: Connection | None = engine.connect()
+        if not readonly:
+            keep_temp_files_in_memory(engine, self._conn.connection.driver_connection)
         self._entity_ids: dict[str, _KnownEntity] = {}
         self._pending_entities: list[dict[str, _KnownEntity]] = []
         self._sql = _Statements(engine.dialect)
@@ -760,16 +769,18 @@ def _new_id(result: CursorResult[Any]) -> int:
 def _savepoint(conn: Connection, name: str) -> Iterator[None]:
     """A savepoint inside the open transaction: released on success, rolled back to on error.
 
-    Plain SQL rather than `Connection.begin_nested()`, which costs more than the upsert it guards.
+    Plain SQL on the driver's cursor rather than `Connection.begin_nested()`, which costs more
+    than the upsert it guards (SQLAlchemy does not track these savepoints either way).
     """
-    conn.exec_driver_sql(f"SAVEPOINT {name}")
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor.execute(f"SAVEPOINT {name}")
     try:
         yield
     except BaseException:
-        conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {name}")
-        conn.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
+        cursor.execute(f"ROLLBACK TO SAVEPOINT {name}")
+        cursor.execute(f"RELEASE SAVEPOINT {name}")
         raise
-    conn.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
+    cursor.execute(f"RELEASE SAVEPOINT {name}")
 
 
 def _page_rows(article_id: int, pages: list[RawPage], fetched_at: str) -> list[dict[str, Any]]:
