@@ -148,19 +148,44 @@ def test_counts_agree_with_the_database(query: Query, seeded: str) -> None:
 
 
 def test_cooccurrence_cells_count_articles_naming_both(query: Query, seeded: str) -> None:
-    data = gather(query)
-    assert data.cooccurrence
-    for entry in data.cooccurrence:
-        for province in entry.provinces:
+    shared = gather(query).cooccurrence
+    assert shared is not None and shared.rows and shared.columns
+    for i, org in enumerate(shared.rows):
+        for j, province in enumerate(shared.columns):
             [(both,)] = sql(
                 seeded,
                 "SELECT count(*) FROM mentions o JOIN mentions p ON p.article_id = o.article_id"
-                " JOIN entities eo ON eo.id = o.entity_id JOIN entities ep ON ep.id = p.entity_id"
-                " WHERE eo.name = ? AND ep.kind = 'province' AND ep.name = ?",
-                entry.organization.name,
-                province.name,
+                " WHERE o.entity_id = ? AND p.entity_id = ?",
+                org.id,
+                province.id,
             )
-            assert province.articles == both
+            assert shared.counts[i][j] == both
+            assert shared.share(i, j) == both / org.articles
+    assert sum(map(sum, shared.counts)) > 0
+
+
+def test_shared_articles_follow_dates_and_source(query: Query, seeded: str) -> None:
+    [(org, province)] = sql(
+        seeded,
+        "SELECT o.entity_id, p.entity_id FROM mentions o JOIN mentions p USING (article_id)"
+        " JOIN entities eo ON eo.id = o.entity_id JOIN entities ep ON ep.id = p.entity_id"
+        " WHERE eo.kind = 'organization' AND ep.kind = 'province'"
+        " GROUP BY 1, 2 ORDER BY count(*) DESC LIMIT 1",
+    )
+    [(expected,)] = sql(
+        seeded,
+        "SELECT count(*) FROM mentions o JOIN mentions p USING (article_id)"
+        " JOIN articles a ON a.id = o.article_id WHERE o.entity_id = ? AND p.entity_id = ?"
+        " AND a.source = 'cppcc' AND a.published_at >= '2024-04-01'"
+        " AND a.published_at < '2025-01-01'",
+        org,
+        province,
+    )
+    narrowed = query.shared_articles(
+        [org], [province], since="2024-04", until="2024", source="cppcc"
+    )
+    assert narrowed == [[expected]]
+    assert 0 < expected < query.shared_articles([org], [province])[0][0]
 
 
 def test_themes_over_time_are_monthly_and_ranked(query: Query, seeded: str) -> None:

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 
 from cppcc_watch.extract.gazetteer import Gazetteer
 from cppcc_watch.query import EntityCount
-from cppcc_watch.report.gather import COOCCUR_PROVINCES, ReportData
+from cppcc_watch.report.gather import ReportData
 
 #: Map outline of the 34 provincial-level divisions (Natural Earth, public domain; see NOTICE).
 PROVINCES_GEOJSON = "china-provinces.geojson"
@@ -201,26 +201,18 @@ def cooccurrence_heatmap(data: ReportData) -> go.Figure | None:
     Shading by share rather than by count keeps a pattern visible in every row, not only in
     the row of the most frequent organization; the counts are in the hover text.
     """
-    rows = [entry for entry in data.cooccurrence if entry.provinces]
-    if not rows:
+    shared = data.cooccurrence
+    if shared is None or not any(any(row) for row in shared.counts):
         return None
-    totals: dict[str, int] = {}
-    for entry in rows:
-        for province in entry.provinces:
-            totals[province.name] = totals.get(province.name, 0) + province.articles
-    columns = sorted(totals, key=lambda name: (-totals[name], name))[:COOCCUR_PROVINCES]
-    cells = [{p.name: p for p in entry.provinces} for entry in rows]
-    shares = [[cell[name].share if name in cell else 0.0 for name in columns] for cell in cells]
-    customdata = [
-        [[entry.organization.name, cell[name].articles if name in cell else 0] for name in columns]
-        for entry, cell in zip(rows, cells, strict=True)
-    ]
+    rows, columns = range(len(shared.rows)), range(len(shared.columns))
     figure = go.Figure(
         go.Heatmap(
-            z=shares,
-            x=columns,
-            y=[organization_label(entry.organization) for entry in rows],
-            customdata=customdata,
+            z=[[shared.share(i, j) for j in columns] for i in rows],
+            x=[province.name for province in shared.columns],
+            y=[organization_label(org) for org in shared.rows],
+            customdata=[
+                [[shared.rows[i].name, shared.counts[i][j]] for j in columns] for i in rows
+            ],
             colorscale="Purples",
             zmin=0,
             colorbar={

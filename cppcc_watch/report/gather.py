@@ -14,7 +14,6 @@ from typing import Any
 from cppcc_watch.query import (
     ArticleEntity,
     ArticleResult,
-    Cooccurrence,
     DateRange,
     EntityCount,
     Query,
@@ -67,11 +66,17 @@ class ThemeSeries:
 
 
 @dataclass(frozen=True)
-class OrgProvinces:
-    """An organization's articles and the provinces named in the same articles."""
+class SharedArticles:
+    """Articles naming both a row entity and a column entity: `counts[row][column]`."""
 
-    organization: EntityCount
-    provinces: list[Cooccurrence]
+    rows: list[EntityCount]
+    columns: list[EntityCount]
+    counts: list[list[int]]
+
+    def share(self, row: int, column: int) -> float:
+        """The share of the row entity's articles that also name the column entity."""
+        articles = self.rows[row].articles
+        return self.counts[row][column] / articles if articles else 0.0
 
 
 @dataclass
@@ -86,7 +91,7 @@ class ReportData:
     provinces: list[EntityCount] = field(default_factory=list)
     cities: list[EntityCount] = field(default_factory=list)
     organizations: list[EntityCount] = field(default_factory=list)
-    cooccurrence: list[OrgProvinces] = field(default_factory=list)
+    cooccurrence: SharedArticles | None = None
     runs: list[dict[str, Any]] = field(default_factory=list)
     latest: list[tuple[ArticleResult, list[ArticleEntity]]] = field(default_factory=list)
 
@@ -129,13 +134,13 @@ def gather(
     data.provinces = query.top_entities(kind="province", top=None, **window)
     data.cities = query.top_entities(kind="city", top=TOP_CITIES, **window)
     data.organizations = query.top_entities(kind="organization", top=TOP_ORGANIZATIONS, **window)
-    data.cooccurrence = [
-        OrgProvinces(
-            org,
-            query.cooccur(org.name, kind="organization", with_kind="province", top=None, **window),
+    organizations = data.organizations[:COOCCUR_ORGANIZATIONS]
+    provinces = data.provinces[:COOCCUR_PROVINCES]
+    if organizations and provinces:
+        counts = query.shared_articles(
+            [org.id for org in organizations], [p.id for p in provinces], **window
         )
-        for org in data.organizations[:COOCCUR_ORGANIZATIONS]
-    ]
+        data.cooccurrence = SharedArticles(organizations, provinces, counts)
     latest = list(query.articles(limit=LATEST_ARTICLES, **window))
     entities = query.entities_of([article.id for article in latest])
     data.latest = [(article, entities[article.id]) for article in latest]

@@ -19,7 +19,13 @@ import plotly.offline
 
 from cppcc_watch.query import ArticleEntity, ArticleResult, EntityCount
 from cppcc_watch.report import charts
-from cppcc_watch.report.gather import RECENT_RUNS, TOP_THEMES, ReportData
+from cppcc_watch.report.gather import (
+    COOCCUR_ORGANIZATIONS,
+    COOCCUR_PROVINCES,
+    RECENT_RUNS,
+    TOP_THEMES,
+    ReportData,
+)
 
 #: Entity chips shown per kind for each of the latest articles.
 CHIPS_PER_KIND = 6
@@ -124,9 +130,9 @@ def _sections(data: ReportData) -> list[Section]:
         Section(
             "cooccurrence",
             "Organizations and provinces together",
-            "For each of the most mentioned organizations (rows): the share of its articles "
-            "that also name the province (columns: the provinces they appear with most). "
-            "Hover a cell for the number of articles.",
+            f"For each of the {COOCCUR_ORGANIZATIONS} most mentioned organizations (rows): the "
+            f"share of its articles that also name each of the {COOCCUR_PROVINCES} most "
+            "mentioned provinces (columns). Hover a cell for the number of articles.",
             charts.cooccurrence_heatmap(data),
             empty="No article in this scope names both an organization and a province.",
         ),
