@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,22 +14,17 @@ from tests.mirror_server import Mirror
 from tests.test_end_to_end import (
     CPPCC,
     REGIONAL,
-    ROOT,
     Story,
     cppcc_story,
     listing_item,
     rows,
     serve_cppcc_story,
 )
+from tests.test_recheck import article_paths
+from tests.test_recheck import crawl as crawl_cppcc
 
 NEWS = {"cppcc": [f"{CPPCC}/news.html"]}
 NEWS_AND_SURVEYS = {"cppcc": [f"{CPPCC}/news.html", f"{REGIONAL}/surveys.html"]}
-FAST = {
-    "DOWNLOAD_DELAY": "0",
-    "AUTOTHROTTLE_ENABLED": "False",
-    "RETRY_TIMES": "0",
-    "CPPCC_WATCH_SECTIONS": json.dumps(NEWS),
-}
 SPAM = "http://en.cppcc.gov.cn.spam-clone.example"
 
 # MOVED is listed under c_900020 but the site answers 301 with its new path, c_900021;
@@ -63,16 +57,8 @@ def build(mirror: Mirror, surveys: list[dict] | None = None, offsite: bool = Fal
 
 
 def crawl(db_url: str, mirror: Mirror, **settings: str) -> subprocess.CompletedProcess:
-    """One `cppcc-watch crawl cppcc` against the mirror, with extra settings."""
-    merged = {**FAST, "CPPCC_WATCH_MIRROR": mirror.url, **settings}
-    options = [x for name, value in merged.items() for x in ("-s", f"{name}={value}")]
-    argv = [sys.executable, "-m", "cppcc_watch", "--db", db_url, "crawl", "cppcc", *options]
-    return subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=120)
-
-
-def article_paths(mirror: Mirror) -> list[str]:
-    """Article pages requested since the last reset (host + path)."""
-    return [p for p in mirror.requested() if "/c_" in p]
+    """One `cppcc-watch crawl cppcc` of the news section (unless settings say otherwise)."""
+    return crawl_cppcc(db_url, mirror, **{"CPPCC_WATCH_SECTIONS": json.dumps(NEWS), **settings})
 
 
 def path_of(url: str) -> str:
