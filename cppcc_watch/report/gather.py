@@ -109,7 +109,8 @@ def gather(
     source: str | None = None,
     database: str = "",
 ) -> ReportData:
-    """Read what the report shows for a date range and source (BadInput for bad dates)."""
+    """Read what the report shows for a date range and source (BadInput for bad dates or an
+    unknown source)."""
     DateRange.parse(since, until)
     scope = Scope(since, until, source, database, datetime.now(UTC).isoformat(timespec="seconds"))
     stored = sum(total.articles for total in query.source_totals())
