@@ -2,7 +2,7 @@
 
 Each migration is a (name, function(connection)) pair in `MIGRATIONS`, applied once, in its own
 transaction, by `upgrade()`. A migration's DDL is frozen once released: it declares its own tables
-here instead of importing `models.py`, so later model changes never rewrite history; a new schema
+here instead of importing `schema.py`, so later schema changes never rewrite history; a new schema
 change is a new migration appended to the list. A database that records a migration this release
 does not know was written by a newer release: `upgrade()` raises SchemaTooNew and leaves it alone.
 """

@@ -21,13 +21,12 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
     Connection,
     CursorResult,
     Engine,
-    Table,
     bindparam,
     delete,
     insert,
@@ -48,31 +47,21 @@ from cppcc_watch.store.engine import (
     sqlite_error,
 )
 from cppcc_watch.store.migrations import SCHEMA_VERSION, pending_migrations, upgrade
-from cppcc_watch.store.models import (
+from cppcc_watch.store.schema import (
+    ALIASES,
+    ARTICLES,
+    ENTITIES,
     ENTITY_KINDS,
+    MENTIONS,
+    PAGES,
     REJECT_STAGES,
+    REJECTS,
     RUN_COUNTS,
     RUN_STATUSES,
-    ArticleAlias,
-    ArticleRow,
-    ArticleVersion,
-    CrawlRun,
-    EntityRow,
-    MentionRow,
-    MentionSpan,
-    RawPageRow,
-    Reject,
+    RUNS,
+    SPANS,
+    VERSIONS,
 )
-
-ARTICLES = cast(Table, ArticleRow.__table__)
-VERSIONS = cast(Table, ArticleVersion.__table__)
-ALIASES = cast(Table, ArticleAlias.__table__)
-PAGES = cast(Table, RawPageRow.__table__)
-ENTITIES = cast(Table, EntityRow.__table__)
-MENTIONS = cast(Table, MentionRow.__table__)
-SPANS = cast(Table, MentionSpan.__table__)
-RUNS = cast(Table, CrawlRun.__table__)
-REJECTS = cast(Table, Reject.__table__)
 
 #: Rows per `IN (...)` query: below SQLite's oldest limit of 999 bound variables.
 IN_CHUNK = 500
