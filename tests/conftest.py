@@ -34,7 +34,6 @@ NOT_PORTED = {
     "test_crawl_lock.py",
     "test_datasette.py",
     "test_deploy.py",
-    "test_end_to_end.py",
     "test_faults.py",
     "test_health_history.py",
     "test_migrations.py",
@@ -100,6 +99,18 @@ def db_url(request: pytest.FixtureRequest, sqlite_url: str) -> str:
     if request.node.get_closest_marker("sqlite_only"):
         pytest.skip("not ported to PostgreSQL yet")
     return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A fresh database on each backend in turn, shared by the tests of one module (for tests
+    that follow one crawl through several steps; SQLite only in modules not ported yet)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'cppcc_watch.db'}"
+    if request.path.name in NOT_PORTED:
+        pytest.skip("not ported to PostgreSQL yet")
+    server = request.getfixturevalue("pg_server")
+    return str(server.create_database(f"test_{os.getpid()}_{next(_database_numbers)}"))
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from spiders.base import SOURCE_TZ, published_within
+from spiders.incremental import SOURCE_TZ, published_within
 from tests import sitegen
 from tests.mirror_server import Mirror
 from tests.test_end_to_end import (
