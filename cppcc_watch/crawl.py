@@ -4,7 +4,7 @@ Spiders are loaded by name through Scrapy's spider loader (SPIDER_MODULES), and 
 outcome is read from the crawl's run recorder (the extension that writes the crawl log), so the
 library never imports the crawl layer directly. Each spider's crawl lock is taken before Scrapy
 starts: a crawl that overlaps another crawl of the same spider into the same database stops at
-once (CrawlBusy, exit code 75) without touching the database.
+once (CrawlBusy, exit code 75) before any request.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from scrapy.spiderloader import SpiderLoader
 
 from cppcc_watch.config import CrawlConfig
 from cppcc_watch.errors import BadInput
-from cppcc_watch.store.locks import CrawlLock
+from cppcc_watch.store.locks import CrawlLock, check_writable
+from cppcc_watch.store.repository import Store
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,9 @@ def spider_names(settings: Settings) -> list[str]:
 def run_crawl(names: list[str], settings: Settings) -> list[SpiderRun]:
     """Crawl with the named spiders (all when empty) at once; blocks until all have finished.
 
-    Raises BadInput for an unknown spider or a bad CPPCC_WATCH_* setting, and CrawlBusy, before
-    any request, when another crawl of one of them is running.
+    Raises, before any request: BadInput for an unknown spider or a bad CPPCC_WATCH_* setting,
+    DatabaseError when the database cannot be opened (its schema is upgraded) or written, and
+    CrawlBusy when another crawl of one of the spiders is running.
     """
     config = CrawlConfig.from_settings(settings)
     known = spider_names(settings)
@@ -73,6 +75,8 @@ def run_crawl(names: list[str], settings: Settings) -> list[SpiderRun]:
     if unknown:
         raise BadInput(f"unknown spider {unknown[0]!r}; known spiders: {', '.join(known)}")
     chosen = list(dict.fromkeys(names)) or known
+    with Store.open(config.db) as store:  # SQLite would only refuse a write deep in the crawl
+        check_writable(store)
     with ExitStack() as locks:
         for name in chosen:
             locks.enter_context(CrawlLock(config.db, name))

@@ -207,8 +207,8 @@ def test_a_crawl_whose_batch_cannot_be_committed_records_every_article_and_catch
         build_sites(mirror)
         first = crawl(db_url, mirror, CPPCC_WATCH_COMMIT_SECONDS=30)
         stored = committed_urls(db_path)
-        lost = {r[0] for r in query(db_path, "SELECT url FROM rejects WHERE stage = 'store'")}
-        runs = {r["spider"]: dict(r) for r in query(db_path, "SELECT * FROM crawl_runs")}
+        lost = {r[0] for r in query(db_url, "SELECT url FROM rejects WHERE stage = 'store'")}
+        runs = {r["spider"]: dict(r) for r in query(db_url, "SELECT * FROM crawl_runs")}
         conn = sqlite3.connect(db_path)
         conn.execute("DROP TRIGGER trap_one")
         conn.commit()
