@@ -19,8 +19,8 @@ from scrapy.spiderloader import SpiderLoader
 
 from cppcc_watch.config import CrawlConfig
 from cppcc_watch.errors import BadInput
+from cppcc_watch.store import Store
 from cppcc_watch.store.locks import CrawlLock, check_writable
-from cppcc_watch.store.repository import Store
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from twisted.python.failure import Failure
 
-from cppcc_watch.store.repository import UpsertResult
+from cppcc_watch.store import UpsertResult
 from spiders.events import stat
 from spiders.storage import StoreExtension
 

@@ -24,8 +24,8 @@ from scrapy.utils.asyncio import call_later
 
 from cppcc_watch.config import CrawlConfig
 from cppcc_watch.items import Article
+from cppcc_watch.store import Store, UpsertResult
 from cppcc_watch.store.batch import ArticleBatch
-from cppcc_watch.store.repository import Store, UpsertResult
 
 from .config import crawl_config
 
