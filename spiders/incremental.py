@@ -25,7 +25,7 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from scrapy import Request, Spider, signals
+from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
@@ -165,7 +165,7 @@ class IncrementalMiddleware:
         if aliases:
             self.redirected_from.setdefault(final, set()).update(aliases)
 
-    def item_scraped(self, item: Any, spider: Spider) -> None:
+    def item_scraped(self, item: Any) -> None:
         """An article went through every pipeline (it is stored): record its aliases."""
         aliases = self.redirected_from.pop(getattr(item, "url", ""), None)
         if aliases:

@@ -13,7 +13,7 @@ from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import CloseSpider, NotConfigured
+from scrapy.exceptions import CloseSpider
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
@@ -57,10 +57,7 @@ class RunLog:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunLog:
         """Connect the extension to the signals it records."""
-        config = crawl_config(crawler)
-        if not config.db:
-            raise NotConfigured("CPPCC_WATCH_DB is empty")
-        ext = cls(crawler, config)
+        ext = cls(crawler, crawl_config(crawler))
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
