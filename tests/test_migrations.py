@@ -231,6 +231,18 @@ def test_a_release_0_1_log_with_unknown_migrations_is_too_new(release_0_1: Path)
     assert file_contents(release_0_1) == before
 
 
+def test_a_release_0_1_database_on_postgresql_is_refused(pg_url: str) -> None:
+    engine = open_engine(pg_url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE schema_migrations (name TEXT, applied_at TEXT)"))
+        for name in legacy.RELEASE_0_1:
+            conn.execute(text("INSERT INTO schema_migrations VALUES (:n, 'then')"), {"n": name})
+    engine.dispose()
+    with pytest.raises(DatabaseError, match=r"0\.1\.0, which built no full-text search"):
+        Store.open(pg_url)
+    assert table_names(pg_url) == {legacy.LOG_TABLE}
+
+
 # -- databases that are refused ------------------------------------------------------------------
 
 
