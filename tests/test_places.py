@@ -1,4 +1,4 @@
-"""Tests of place matching: every trap of ENTITY_RULES.md and the source NOTICE, one case each."""
+"""Tests of place matching: every trap of docs/ENTITY_RULES.md and the sources' NOTICE, one each."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Parametrized tests of the URL heuristics of both sites (pure functions, DESIGN example 7)."""
+"""Parametrized tests of the URL heuristics of both sites (docs/DESIGN.md, example 7)."""
 
 from __future__ import annotations
 

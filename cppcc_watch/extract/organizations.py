@@ -1,4 +1,4 @@
-"""Find named organizations in an article's text (ENTITY_RULES.md, "organization").
+"""Find named organizations in an article's text (docs/ENTITY_RULES.md, "organization").
 
 Two sources of hits, merged so that every form of one organization gets one canonical name:
 - a curated registry (data/organizations.tsv: canonical full English name, acronym, aliases),

@@ -1,4 +1,4 @@
-"""Find mentions of China's provinces and cities in an article's text (ENTITY_RULES.md).
+"""Find mentions of China's provinces and cities in an article's text (docs/ENTITY_RULES.md).
 
 One pass of an Aho-Corasick automaton over a case- and accent-folded copy of the text (same length,
 so offsets carry over) finds every surface form of the gazetteer; time is linear in the text and
@@ -19,9 +19,9 @@ flat in the gazetteer's size. The candidates are then filtered by rules that nee
   Chinese surname ("Li Changchun", "Chen Jining") or before one ("Jinhua Li said").
 - municipalities are a province hit and a city hit on the same span; a city never implies its
   province; "Jilin"/"Hainan" alone are the provinces ("Jilin City" is the city).
-- cities are municipalities and prefecture-level cities (ENTITY_RULES); autonomous prefectures,
-  prefectures and leagues are matched (so "Hainan Tibetan autonomous prefecture" is not Hainan
-  province) but reported only if `city_kinds` asks for them.
+- cities are municipalities and prefecture-level cities (docs/ENTITY_RULES.md); autonomous
+  prefectures, prefectures and leagues are matched (so "Hainan Tibetan autonomous prefecture" is
+  not Hainan province) but reported only if `city_kinds` asks for them.
 - a name shared by two cities (Suzhou, Taizhou, Fuzhou, Yichun, Yulin) takes the province written
   next to it ("Suzhou, Jiangsu"), else the only candidate province named within 100 characters,
   else the only one named anywhere in the text; otherwise the hit is left out.
@@ -43,7 +43,7 @@ import ahocorasick
 from cppcc_watch.extract.gazetteer import Gazetteer, fold
 
 CONTEXT_WINDOW = 100
-# ENTITY_RULES: a city is a municipality or a prefecture-level city; autonomous prefectures,
+# docs/ENTITY_RULES.md: a city is a municipality or a prefecture-level city; autonomous prefectures,
 # prefectures and leagues are prefecture-level too, but not cities.
 CITY_KINDS = frozenset({"municipality", "prefecture-level city"})
 

@@ -1,4 +1,4 @@
-"""Find theme cues in an article's text (ENTITY_RULES.md, "theme").
+"""Find theme cues in an article's text (docs/ENTITY_RULES.md, "theme").
 
 A theme is assigned when the text discusses it explicitly: at least one cue phrase of the theme
 (data/themes.tsv) occurs as whole words. Matching is one Aho-Corasick pass over a normalized copy

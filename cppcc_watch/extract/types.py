@@ -45,7 +45,7 @@ class Entity:
         return len(self.mentions)
 
     def to_json(self) -> dict[str, Any]:
-        """The entity as the `extract` command prints it (SPEC §5)."""
+        """The entity as the `extract` command prints it (docs/SPEC.md §5)."""
         data: dict[str, Any] = {"name": self.name, "mentions": self.count}
         if self.kind == "city":
             data["province"] = self.province
@@ -81,7 +81,7 @@ class Extraction:
         return [*self.provinces, *self.cities, *self.organizations, *self.themes]
 
     def to_json(self) -> dict[str, list[dict[str, Any]]]:
-        """The JSON object of the `extract` command (SPEC §5)."""
+        """The JSON object of the `extract` command (docs/SPEC.md §5)."""
         return {
             "provinces": [e.to_json() for e in self.provinces],
             "cities": [e.to_json() for e in self.cities],
