@@ -14,7 +14,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any, NamedTuple
 
-from cppcc_watch.extract.types import Entity, Extraction, Mention
+from cppcc_watch.extract.types import ENTITY_KINDS, Entity, Extraction, Mention
 
 SNIPPET_CONTEXT = 60
 # Texts longer than this are matched piecewise (see Extractor._grouped_hits_chunked).
@@ -31,7 +31,6 @@ class _Span(NamedTuple):
     text: str
 
 
-_KINDS = ("province", "city", "organization", "theme")
 # kind -> entity key (a name, or (name, province) for cities) -> hits in text order
 _Grouped = dict[str, defaultdict[Any, list[Any]]]
 
@@ -85,7 +84,7 @@ class Extractor:
         """
         if len(text) <= CHUNK_SIZE:
             return self._grouped_hits(text)
-        grouped: _Grouped = {kind: defaultdict(list) for kind in _KINDS}
+        grouped: _Grouped = {kind: defaultdict(list) for kind in ENTITY_KINDS}
         acronyms: dict[str, str] = {}
         for offset, chunk in _chunks(text, CHUNK_SIZE):
             part, part_acronyms = self._grouped_hits(chunk)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-KINDS = ("province", "city", "organization", "theme")
+#: The kinds of entity, in the order the tool lists them: the one definition, which the database
+#: schema, the CLI and the report import.
+ENTITY_KINDS = ("province", "city", "organization", "theme")
 
 
 @dataclass(frozen=True)

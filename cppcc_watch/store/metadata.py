@@ -13,6 +13,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from cppcc_watch.store.schema import ENTITY_KINDS, REJECT_STAGES, RUN_STATUSES, SPAN_FIELDS
+
+
+def _one_of(values: tuple[str, ...]) -> str:
+    """The allowed values of a column as a sentence: `a, b or c.`"""
+    return f"{', '.join(values[:-1])} or {values[-1]}."
+
+
 TABLES: dict[str, tuple[str, dict[str, str]]] = {
     "articles": (
         "News articles, one row per canonical URL, in their latest fetched state.",
@@ -73,7 +81,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         {
             "id": "Entity id.",
             "key": "Identity: kind:name, or city:name|province for cities.",
-            "kind": "province, city, organization or theme.",
+            "kind": _one_of(ENTITY_KINDS),
             "name": "Canonical name (a theme's id for themes).",
             "acronym": "An organization's acronym, where known.",
             "code": "ISO 3166-2 code of a province; administrative code of a city.",
@@ -101,7 +109,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "id": "Span id.",
             "article_id": "The article (articles.id).",
             "entity_id": "The entity (entities.id).",
-            "field": "title or body.",
+            "field": _one_of(SPAN_FIELDS),
             "start": "Character offset where the mention starts in that field.",
             "end": "Character offset just after the mention.",
             "text": "The text as written.",
@@ -115,7 +123,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "spider": "Spider name.",
             "started_at": "Start (UTC).",
             "finished_at": "End (UTC); NULL while running.",
-            "status": "running, ok, failed or interrupted.",
+            "status": _one_of(RUN_STATUSES),
             "reason": "Why it failed or was interrupted (health check, errors).",
             "listing_pages": "Listing pages fetched.",
             "article_pages": "Article pages fetched.",
@@ -136,7 +144,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "id": "Reject id.",
             "run_id": "The run (crawl_runs.id), if known.",
             "url": "The page or article URL.",
-            "stage": "request, parse, validate or store.",
+            "stage": _one_of(REJECT_STAGES),
             "reason": "Why it was dropped.",
             "at": "When (UTC).",
         },
@@ -215,7 +223,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "entity_id": "The entity.",
             "kind": "Entity kind.",
             "name": "Entity name.",
-            "field": "title or body.",
+            "field": _one_of(SPAN_FIELDS),
             "start": "Start offset.",
             "end": "End offset.",
             "text": "The text as written.",
