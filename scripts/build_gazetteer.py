@@ -23,10 +23,11 @@ import csv
 import json
 import re
 import sys
-import unicodedata
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
+
+from cppcc_watch.extract.folding import fold
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "cppcc_watch" / "extract" / "data"
@@ -80,13 +81,6 @@ UNIT_WORDS = re.compile(
 GEONAMES_SUFFIX = re.compile(
     r"\s+(shi|diqu|zizhizhou|meng|prefecture|county|region|city|municipality)$", re.IGNORECASE
 )
-
-
-def fold(text: str) -> str:
-    """Lowercase, strip diacritics and unify apostrophes: the form the matcher compares."""
-    text = text.replace("’", "'").replace("‘", "'").replace("ʼ", "'")
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
 def read_gb2260(path: Path) -> list[dict[str, str]]:

@@ -7,21 +7,15 @@ it and answers look-ups by name or alias. `Gazetteer.load()` reads the file once
 from __future__ import annotations
 
 import json
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from cppcc_watch.extract.folding import fold
+
 DATA_FILE = "gazetteer.json"
-
-
-def fold(text: str) -> str:
-    """Lowercase, strip diacritics and unify apostrophes (how names are compared)."""
-    text = text.replace("’", "'").replace("‘", "'").replace("ʼ", "'")
-    decomposed = unicodedata.normalize("NFD", text)
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).lower().split())
 
 
 @dataclass(frozen=True)
