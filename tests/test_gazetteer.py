@@ -170,7 +170,9 @@ def test_city_lookup(
 )
 def test_shared_city_names_are_ambiguous(gaz: Gazetteer, name: str, provinces: set[str]) -> None:
     assert gaz.city(name) is None
-    assert {c.province for c in gaz.cities_named(name)} == provinces
+    assert {c.province for c in gaz.cities if c.name == name} == provinces
+    for province in provinces:
+        assert gaz.city(name, province).province == province  # type: ignore[union-attr]
 
 
 def test_unknown_names(gaz: Gazetteer) -> None:

@@ -7,10 +7,8 @@ every article.
 
 from __future__ import annotations
 
-import inspect
 import re
 from collections import defaultdict
-from collections.abc import Callable
 from functools import cache
 from typing import Any, NamedTuple
 
@@ -47,7 +45,6 @@ class Extractor:
         self.places = places
         self.themes = themes
         self.gazetteer = gazetteer
-        self._themes_exclude = _accepts_exclude(themes.find)
         self._attributes: dict[tuple[str, ...], dict[str, Any]] = {}
 
     def extract(self, body: str, title: str = "") -> Extraction:
@@ -116,11 +113,7 @@ class Extractor:
                 provinces[h.name].append(h)
             else:
                 cities[h.name, h.province].append(h)
-        if self._themes_exclude:
-            theme_hits = self.themes.find(text, exclude=org_spans)
-        else:
-            theme_hits = self.themes.find(text)
-        for h in theme_hits:
+        for h in self.themes.find(text, exclude=org_spans):
             themes[h.theme].append(h)
         grouped: _Grouped = {
             "province": provinces,
@@ -269,13 +262,6 @@ def _check_text(value: object, what: str) -> str:
     if isinstance(value, str):
         return value
     raise TypeError(f"extract_entities: {what} must be str, not {type(value).__name__}")
-
-
-def _accepts_exclude(find: Callable[..., Any]) -> bool:
-    try:
-        return "exclude" in inspect.signature(find).parameters
-    except (TypeError, ValueError):
-        return False
 
 
 @cache

@@ -121,10 +121,6 @@ class Gazetteer:
             candidates = [c for c in candidates if parent is not None and c.province == parent.name]
         return candidates[0] if len(candidates) == 1 else None
 
-    def cities_named(self, name: str) -> list[City]:
-        """Every city that `name` may stand for (two for the five shared names)."""
-        return list(self._cities.get(fold(name), []))
-
 
 @cache
 def _packaged() -> Gazetteer:

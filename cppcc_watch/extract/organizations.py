@@ -18,7 +18,6 @@ import csv
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from pathlib import Path
 
 import ahocorasick
@@ -628,9 +627,3 @@ def _merge_forms(hits: list[OrgHit]) -> list[OrgHit]:
         else hit
         for hit in hits
     ]
-
-
-@lru_cache(maxsize=4)
-def default_matcher(registry_path: Path | None = None) -> OrganizationMatcher:
-    """A shared matcher over the package registry (building the automaton once)."""
-    return OrganizationMatcher(registry_path)
