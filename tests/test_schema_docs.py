@@ -1,4 +1,5 @@
-"""docs/schema.md cannot drift: its tables, views, columns, types and indexes are the migrated
+"""docs/schema.md cannot drift: its tables and views are generated from the column descriptions
+of cppcc_watch.store.metadata, its tables, views, columns, types and indexes are the migrated
 schema's, and every SQL example runs on a seeded database and returns rows."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from cppcc_watch.store import Store
+from cppcc_watch.store.metadata import migrated_sqlite, with_schema_markdown
 from tests.test_query import seed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +32,18 @@ def schema_db(db_path: Path, db_url: str) -> Path:
     with Store.open(db_url) as store:
         seed(store)
     return db_path
+
+
+def test_the_tables_and_views_are_generated_from_the_metadata() -> None:
+    engine = migrated_sqlite()
+    try:
+        generated = with_schema_markdown(SCHEMA_DOC, engine)
+    finally:
+        engine.dispose()
+    assert generated == SCHEMA_DOC, (
+        "docs/schema.md is stale; regenerate it with "
+        "python -m cppcc_watch.store.metadata --schema-doc docs/schema.md"
+    )
 
 
 def test_every_table_and_view_is_documented_with_its_columns(schema_db: Path) -> None:
