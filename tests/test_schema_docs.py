@@ -1,4 +1,5 @@
-"""docs/schema.md cannot drift: its tables, views, columns, types, indexes and triggers are the
+"""docs/schema.md cannot drift: its tables and views are generated from the column descriptions
+of cppcc_watch.store.metadata; its tables, views, columns, types, indexes and triggers are the
 migrated schema's on both databases, and every SQL example runs on a seeded database and returns
 rows (an example whose first line is `-- SQLite` or `-- PostgreSQL` runs on that one only)."""
 
@@ -12,6 +13,7 @@ import pytest
 from sqlalchemy import Engine, insert, inspect, text
 
 from cppcc_watch.store import Store, open_engine
+from cppcc_watch.store.metadata import migrated_sqlite, with_schema_markdown
 from cppcc_watch.store.schema import RUNS
 from tests.test_query import seed
 
@@ -46,6 +48,18 @@ def schema_db(db_url: str) -> Iterator[Engine]:
     engine = open_engine(db_url)
     yield engine
     engine.dispose()
+
+
+def test_the_tables_and_views_are_generated_from_the_metadata() -> None:
+    engine = migrated_sqlite()
+    try:
+        generated = with_schema_markdown(SCHEMA_DOC, engine)
+    finally:
+        engine.dispose()
+    assert generated == SCHEMA_DOC, (
+        "docs/schema.md is stale; regenerate it with "
+        "python -m cppcc_watch.store.metadata --schema-doc docs/schema.md"
+    )
 
 
 def declared_types(engine: Engine, name: str) -> dict[str, str]:
