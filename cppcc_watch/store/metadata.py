@@ -173,8 +173,13 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "focus_articles": "Those of the articles the entity is the focus of (places only).",
         },
     ),
+    "alembic_version": (
+        "The schema revision of this database (Alembic); a newer release upgrades it in place.",
+        {"version_num": "Revision id, such as 0010_release_0_1."},
+    ),
     "schema_migrations": (
-        "Schema migrations applied to this database, by name.",
+        "Schema migrations of release 0.1.0 applied to this database, by name; the last, "
+        "0011_moved_to_alembic, makes that release refuse it (later ones are in alembic_version).",
         {"name": "Migration name.", "applied_at": "When it was applied (UTC)."},
     ),
     "article_entities": (

@@ -11,6 +11,7 @@ sections marked `# -- <concern>`, in the same order as here.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from contextlib import AbstractContextManager
 from functools import cache
 from typing import Any, ClassVar
 
@@ -60,6 +61,13 @@ class Dialect(ABC):
         """The DatabaseError a driver error stands for, when it is about the database itself."""
 
     # -- schema ----------------------------------------------------------------------------
+
+    @abstractmethod
+    def migration_transaction(self, conn: Connection) -> AbstractContextManager[None]:
+        """A transaction on `conn` holding the migration lock, committed at the end.
+
+        One process at a time checks and upgrades the schema; another waits for the commit.
+        """
 
     # -- writing ---------------------------------------------------------------------------
 

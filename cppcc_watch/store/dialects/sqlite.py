@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
@@ -162,6 +164,16 @@ class SqliteDialect(Dialect):
         return sqlite_error(error, label)
 
     # -- schema ----------------------------------------------------------------------------
+
+    @contextmanager
+    def migration_transaction(self, conn: Connection) -> Iterator[None]:
+        """The write lock, taken at BEGIN (IMMEDIATE): other writers wait for the commit."""
+        conn.info[IMMEDIATE] = True
+        try:
+            with conn.begin():
+                yield
+        finally:
+            conn.info.pop(IMMEDIATE, None)
 
     # -- writing ---------------------------------------------------------------------------
 
