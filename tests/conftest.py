@@ -31,10 +31,8 @@ NOT_PORTED = {
     "test_cli_query.py",
     "test_crawl_lock.py",
     "test_datasette.py",
-    "test_migrations.py",
     "test_query.py",
     "test_report.py",
-    "test_schema_docs.py",
     "test_source_summary.py",
     "test_store.py",
 }
