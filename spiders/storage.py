@@ -1,6 +1,6 @@
 """Scrapy extension that owns the crawl's database: its Store and the batch articles are
-committed in. The pipeline, the spider, the middlewares and the run log reach it through the
-crawler (`StoreExtension.of(crawler)`).
+committed in. The store pipeline, the incremental middleware and the run log reach it through
+the crawler (`StoreExtension.of(crawler)`).
 
 The database is opened on first use in the crawl (the run log's, when the spider opens) and
 committed and closed when the spider closes, after the run log has closed the run (it comes
