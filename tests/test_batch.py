@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from cppcc_watch.extract.types import Entity
+from cppcc_watch.store import Store, UpsertResult
 from cppcc_watch.store.batch import (
     ArticleBatch,
     article_batch,
@@ -18,7 +19,6 @@ from cppcc_watch.store.batch import (
     open_shared,
     release_shared,
 )
-from cppcc_watch.store.repository import Store, UpsertResult
 from tests.test_store import extraction, make_article
 
 

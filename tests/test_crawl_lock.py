@@ -13,7 +13,10 @@ import sys
 import time
 from pathlib import Path
 
-from cppcc_watch.store.locks import EXIT_BUSY, CrawlBusy, CrawlLock, lock_path
+from sqlalchemy.engine import make_url
+
+from cppcc_watch.store.dialects.sqlite import SqliteDialect
+from cppcc_watch.store.locks import EXIT_BUSY, CrawlBusy, CrawlLock
 from tests.chaos_server import ChaosMirror
 from tests.test_end_to_end import (
     A1,
@@ -28,6 +31,11 @@ from tests.test_end_to_end import (
     build_sites,
 )
 from tests.unattended import QUICK, ROOT, crawl, query, start_crawl, wait_for
+
+
+def lock_path(db_url: str, spider: str) -> Path | None:
+    """The lock file of a spider's crawls into a SQLite database."""
+    return SqliteDialect().lock_path(make_url(db_url), spider)
 
 
 def stored_urls(db_path: Path) -> set[str]:

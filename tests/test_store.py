@@ -16,8 +16,8 @@ from cppcc_watch.errors import DatabaseError
 from cppcc_watch.extract.types import Entity, Extraction, Mention
 from cppcc_watch.items import Article, RawPage, content_hash
 from cppcc_watch.store import Store
+from cppcc_watch.store.articles import KnownArticle
 from cppcc_watch.store.dialects import sqlite as sqlite_dialect
-from cppcc_watch.store.repository import KnownArticle
 
 BODY = "Members met in Chengdu, Sichuan province.\nThe CPPCC discussed grain security."
 
@@ -382,10 +382,20 @@ def test_a_failed_upsert_leaves_no_partial_article(store: Store, db_path: Path) 
 def test_a_row_the_database_refuses_is_a_database_error_and_rolled_back(
     store: Store, db_path: Path
 ) -> None:
-    bad_span = Mention(0, 7, "Members", "Members met", field="caption")
-    with pytest.raises(DatabaseError, match="CHECK constraint failed"):
+    bad_span = Mention(0, 7, None, "Members met")  # type: ignore[arg-type]
+    with pytest.raises(DatabaseError, match=r"(?i)not[ -]null"):
         store.upsert_article(make_article(entities=extraction(Entity("theme", "x", [bad_span]))))
     for table in ("articles", "raw_pages", "entities", "mentions", "mention_spans"):
+        assert rows(db_path, f"SELECT count(*) FROM {table}") == [(0,)], table
+
+
+def test_a_span_of_an_unknown_field_is_refused_before_anything_is_written(
+    store: Store, db_path: Path
+) -> None:
+    bad_span = Mention(0, 7, "Members", "Members met", field="caption")
+    with pytest.raises(ValueError, match="unknown span field 'caption'"):
+        store.upsert_article(make_article(entities=extraction(Entity("theme", "x", [bad_span]))))
+    for table in ("articles", "raw_pages", "mentions", "mention_spans"):
         assert rows(db_path, f"SELECT count(*) FROM {table}") == [(0,)], table
 
 
