@@ -1,4 +1,4 @@
-"""Query benchmark (SPEC §7): every analyst query on a database of 1,000,000 articles.
+"""Query benchmark (docs/SPEC.md §7): every analyst query on a database of 1,000,000 articles.
 
 Run: `.venv/bin/python benchmarks/queries.py [--articles 1000000] [--db PATH] [--repeats 7]`.
 

@@ -15,7 +15,7 @@ YYYY, YYYY-MM or YYYY-MM-DD: `since` is the start of that period, `until` its en
 compared with the articles' local publication time. Large results are generators reading the
 database as they go. The database is opened read-only.
 
-Speed (SPEC §7, see benchmarks/queries.py): article lists walk an index newest-first
+Speed (docs/SPEC.md §7, benchmarks/queries.py): article lists walk an index newest-first
 (`mentions(entity_id, published_at, ...)` for an entity, driven by the rarest filter), top lists
 and monthly timelines read the `entity_months` summary for whole months and `mentions` by date
 for the partial months at the ends of a range. Both carry the article's source, so counts of one

@@ -17,7 +17,7 @@ from __future__ import annotations
 from cppcc_watch.errors import DatabaseError
 from cppcc_watch.store.articles import Articles
 from cppcc_watch.store.engine import describe, open_engine
-from cppcc_watch.store.migrations import SCHEMA_VERSION, pending_migrations, upgrade
+from cppcc_watch.store.migrations import pending_migrations, upgrade
 from cppcc_watch.store.runs import Runs
 
 
@@ -38,7 +38,7 @@ class Store(Articles, Runs):
                 if pending:
                     raise DatabaseError(
                         f"The database {describe(engine)} has an outdated or missing schema "
-                        f"({SCHEMA_VERSION - len(pending)} of {SCHEMA_VERSION} migrations); "
+                        f"({len(pending)} migrations to apply, up to {pending[-1]}); "
                         "run any write command (such as crawl) to upgrade it."
                     )
             else:

@@ -14,7 +14,7 @@ import os
 import socket
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from functools import cache
 from typing import Any, ClassVar, Protocol
 
@@ -66,6 +66,13 @@ class Dialect(ABC):
         """The DatabaseError a driver error stands for, when it is about the database itself."""
 
     # -- schema ----------------------------------------------------------------------------
+
+    @abstractmethod
+    def migration_transaction(self, conn: Connection) -> AbstractContextManager[None]:
+        """A transaction on `conn` holding the migration lock, committed at the end.
+
+        One process at a time checks and upgrades the schema; another waits for the commit.
+        """
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -136,6 +143,9 @@ class Dialect(ABC):
         or until released; raise LockTaken (saying who holds it) when another process has it."""
 
     # -- reading ---------------------------------------------------------------------------
+
+
+# -- locks ---------------------------------------------------------------------------------------
 
 
 class HeldLock(Protocol):

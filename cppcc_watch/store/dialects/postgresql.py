@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC
 from typing import Any
 
@@ -72,145 +74,10 @@ def _reason(error: BaseException) -> BaseException:
     return error
 
 
-class PostgresDialect(Dialect):
-    """PostgreSQL 13 or newer, through psycopg 3."""
+# -- schema --------------------------------------------------------------------------------------
 
-    name = "postgresql"
-
-    # -- engine and errors -----------------------------------------------------------------
-
-    def engine_url(self, url: URL, *, readonly: bool) -> URL:
-        """The URL with psycopg as its driver when it names none (`postgresql://...`)."""
-        if url.drivername == self.name:
-            return url.set(drivername=f"{self.name}+{DRIVER}")
-        return url
-
-    def engine_options(self, url: URL, *, readonly: bool) -> dict[str, Any]:
-        """A connect timeout, and for `readonly` every transaction read-only on the server.
-
-        `default_transaction_read_only` is set as a connection option, so it holds from the
-        first statement on and for functions with side effects too.
-        """
-        connect_args: dict[str, Any] = {}
-        if _query_value(url, "connect_timeout") is None:
-            connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
-        if readonly:
-            options = _query_value(url, "options")
-            connect_args["options"] = f"{options} {_READ_ONLY}" if options else _READ_ONLY
-        return {"connect_args": connect_args}
-
-    def install(self, engine: Engine, *, readonly: bool) -> None:
-        """Driver errors about the database itself become DatabaseError naming it."""
-        label = self.label(engine.url)
-
-        @event.listens_for(engine, "handle_error")
-        def _on_error(context: Any) -> None:
-            original = context.original_exception
-            state = getattr(original, "sqlstate", None)
-            if isinstance(state, str) and state.startswith(_CONNECTION_CLASS):
-                raise self.connect_error(original, engine.url) from original
-            error = self.database_error(original, label)
-            if error is not None:
-                raise error from original
-
-    def label(self, url: URL) -> str:
-        """The URL without its password (also when given as a query parameter)."""
-        query = {key: value for key, value in url.query.items() if key != "password"}
-        bare = URL.create(url.drivername, url.username, None, url.host, url.port, url.database)
-        return bare.update_query_dict(query).render_as_string(hide_password=False)
-
-    def missing_driver(self, error: ImportError) -> DatabaseError:
-        """psycopg is an optional dependency: say how to install it."""
-        return DatabaseError(f"PostgreSQL needs the psycopg driver; {INSTALL_HINT}")
-
-    def connect_error(self, error: BaseException, url: URL) -> DatabaseError:
-        """The server cannot be reached or refused us: where, and the server's reason."""
-        reason = _connect_reason(_reason(error))
-        return DatabaseError(f"cannot connect to PostgreSQL at {server_address(url)}: {reason}")
-
-    def database_error(self, error: BaseException, label: str) -> DatabaseError | None:
-        """Read-only transactions and a full disk, told by their SQLSTATE."""
-        state = getattr(error, "sqlstate", None)
-        if not isinstance(state, str):
-            return None
-        if state == _READ_ONLY_TRANSACTION:
-            return DatabaseError(f"The database {label} is read-only; it cannot be written.")
-        if state == _DISK_FULL:
-            return DatabaseError(f"The database {label} cannot grow: the server's disk is full.")
-        return None
-
-    # -- schema ----------------------------------------------------------------------------
-
-    # -- writing ---------------------------------------------------------------------------
-
-    def prepare_writer(self, conn: Connection) -> None:
-        """Nothing to set up."""
-
-    def begin_write(self, conn: Connection) -> RootTransaction:
-        """A transaction that first takes the advisory write lock (released at its end), so
-        writers run one at a time as on SQLite: no deadlock between two crawls updating the
-        same `entity_months` rows, no race between inserts of the same entity."""
-        transaction = conn.begin()
-        try:
-            conn.execute(select(func.pg_advisory_xact_lock(cast(WRITE_LOCK_KEY, BigInteger))))
-        except BaseException:
-            transaction.rollback()
-            raise
-        return transaction
-
-    def transaction_alive(self, conn: Connection) -> bool:
-        """The server keeps a transaction until it ends or the connection is lost; an error
-        not rolled back to a savepoint leaves it failed, good for nothing but a rollback."""
-        from psycopg.pq import TransactionStatus
-
-        driver: Any = conn.connection.driver_connection
-        return conn.in_transaction() and driver.info.transaction_status == TransactionStatus.INTRANS
-
-    def end_failed_commit(self, conn: Connection) -> None:
-        """The server ends a transaction whose COMMIT fails; only the driver may still think
-        one is open."""
-        from psycopg.pq import TransactionStatus
-
-        driver: Any = conn.connection.driver_connection
-        if driver.info.transaction_status != TransactionStatus.IDLE:
-            driver.rollback()
-
-    def finish_writing(self, conn: Connection) -> None:
-        """Nothing: the server's autovacuum keeps the statistics."""
-
-    def _insert(self, table: Table) -> postgresql.Insert:
-        """PostgreSQL's INSERT, with ON CONFLICT clauses."""
-        return postgresql.insert(table)
-
-    # -- locks -----------------------------------------------------------------------------
-
-    def crawl_lock_name(self, url: URL, spider: str) -> str | None:
-        """The database's URL (without password) and the spider."""
-        return f"{self.label(url)} crawl {spider}"
-
-    def take_crawl_lock(self, url: URL, spider: str) -> HeldLock:
-        """`pg_try_advisory_lock` on a connection of its own, held until released or until the
-        connection ends (the server drops it when the process dies, however it dies). The
-        connection's `application_name` names this process for a crawl that finds it taken."""
-        from cppcc_watch.store.engine import open_engine
-
-        key = advisory_key(f"crawl {spider}")
-        engine = open_engine(url.render_as_string(hide_password=False))
-        try:
-            conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            name = f"{LOCK_APPLICATION}{this_process()}"[:MAX_NAME]
-            conn.execute(select(func.set_config("application_name", name, False)))
-            if conn.execute(select(func.pg_try_advisory_lock(cast(key, BigInteger)))).scalar():
-                return _SessionLock(engine, conn, key)
-            holder = _lock_holder(conn, key)
-        except BaseException:
-            engine.dispose()
-            raise
-        conn.close()
-        engine.dispose()
-        raise LockTaken(holder)
-
-    # -- reading ---------------------------------------------------------------------------
+#: Advisory lock held while a process checks and upgrades the schema ("cppcmigr" in ASCII).
+MIGRATION_LOCK_KEY = 0x6370_7063_6D69_6772
 
 
 # -- writing -------------------------------------------------------------------------------------
@@ -309,3 +176,151 @@ def _lock_holder(conn: Connection, key: int) -> str:
     since = row.backend_start.astimezone(UTC).isoformat(timespec="seconds")
     where = f", connected from {row.client_addr}" if row.client_addr else ""
     return f"{who} since {since}{where}"
+
+
+class PostgresDialect(Dialect):
+    """PostgreSQL 13 or newer, through psycopg 3."""
+
+    name = "postgresql"
+
+    # -- engine and errors -----------------------------------------------------------------
+
+    def engine_url(self, url: URL, *, readonly: bool) -> URL:
+        """The URL with psycopg as its driver when it names none (`postgresql://...`)."""
+        if url.drivername == self.name:
+            return url.set(drivername=f"{self.name}+{DRIVER}")
+        return url
+
+    def engine_options(self, url: URL, *, readonly: bool) -> dict[str, Any]:
+        """A connect timeout, and for `readonly` every transaction read-only on the server.
+
+        `default_transaction_read_only` is set as a connection option, so it holds from the
+        first statement on and for functions with side effects too.
+        """
+        connect_args: dict[str, Any] = {}
+        if _query_value(url, "connect_timeout") is None:
+            connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
+        if readonly:
+            options = _query_value(url, "options")
+            connect_args["options"] = f"{options} {_READ_ONLY}" if options else _READ_ONLY
+        return {"connect_args": connect_args}
+
+    def install(self, engine: Engine, *, readonly: bool) -> None:
+        """Driver errors about the database itself become DatabaseError naming it."""
+        label = self.label(engine.url)
+
+        @event.listens_for(engine, "handle_error")
+        def _on_error(context: Any) -> None:
+            original = context.original_exception
+            state = getattr(original, "sqlstate", None)
+            if isinstance(state, str) and state.startswith(_CONNECTION_CLASS):
+                raise self.connect_error(original, engine.url) from original
+            error = self.database_error(original, label)
+            if error is not None:
+                raise error from original
+
+    def label(self, url: URL) -> str:
+        """The URL without its password (also when given as a query parameter)."""
+        query = {key: value for key, value in url.query.items() if key != "password"}
+        bare = URL.create(url.drivername, url.username, None, url.host, url.port, url.database)
+        return bare.update_query_dict(query).render_as_string(hide_password=False)
+
+    def missing_driver(self, error: ImportError) -> DatabaseError:
+        """psycopg is an optional dependency: say how to install it."""
+        return DatabaseError(f"PostgreSQL needs the psycopg driver; {INSTALL_HINT}")
+
+    def connect_error(self, error: BaseException, url: URL) -> DatabaseError:
+        """The server cannot be reached or refused us: where, and the server's reason."""
+        reason = _connect_reason(_reason(error))
+        return DatabaseError(f"cannot connect to PostgreSQL at {server_address(url)}: {reason}")
+
+    def database_error(self, error: BaseException, label: str) -> DatabaseError | None:
+        """Read-only transactions and a full disk, told by their SQLSTATE."""
+        state = getattr(error, "sqlstate", None)
+        if not isinstance(state, str):
+            return None
+        if state == _READ_ONLY_TRANSACTION:
+            return DatabaseError(f"The database {label} is read-only; it cannot be written.")
+        if state == _DISK_FULL:
+            return DatabaseError(f"The database {label} cannot grow: the server's disk is full.")
+        return None
+
+    # -- schema ----------------------------------------------------------------------------
+
+    @contextmanager
+    def migration_transaction(self, conn: Connection) -> Iterator[None]:
+        """A transaction holding the advisory lock `MIGRATION_LOCK_KEY` until it ends."""
+        with conn.begin():
+            conn.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))
+            yield
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def prepare_writer(self, conn: Connection) -> None:
+        """Nothing to set up."""
+
+    def begin_write(self, conn: Connection) -> RootTransaction:
+        """A transaction that first takes the advisory write lock (released at its end), so
+        writers run one at a time as on SQLite: no deadlock between two crawls updating the
+        same `entity_months` rows, no race between inserts of the same entity."""
+        transaction = conn.begin()
+        try:
+            conn.execute(select(func.pg_advisory_xact_lock(cast(WRITE_LOCK_KEY, BigInteger))))
+        except BaseException:
+            transaction.rollback()
+            raise
+        return transaction
+
+    def transaction_alive(self, conn: Connection) -> bool:
+        """The server keeps a transaction until it ends or the connection is lost; an error
+        not rolled back to a savepoint leaves it failed, good for nothing but a rollback."""
+        from psycopg.pq import TransactionStatus
+
+        driver: Any = conn.connection.driver_connection
+        return conn.in_transaction() and driver.info.transaction_status == TransactionStatus.INTRANS
+
+    def end_failed_commit(self, conn: Connection) -> None:
+        """The server ends a transaction whose COMMIT fails; only the driver may still think
+        one is open."""
+        from psycopg.pq import TransactionStatus
+
+        driver: Any = conn.connection.driver_connection
+        if driver.info.transaction_status != TransactionStatus.IDLE:
+            driver.rollback()
+
+    def finish_writing(self, conn: Connection) -> None:
+        """Nothing: the server's autovacuum keeps the statistics."""
+
+    def _insert(self, table: Table) -> postgresql.Insert:
+        """PostgreSQL's INSERT, with ON CONFLICT clauses."""
+        return postgresql.insert(table)
+
+    # -- locks -----------------------------------------------------------------------------
+
+    def crawl_lock_name(self, url: URL, spider: str) -> str | None:
+        """The database's URL (without password) and the spider."""
+        return f"{self.label(url)} crawl {spider}"
+
+    def take_crawl_lock(self, url: URL, spider: str) -> HeldLock:
+        """`pg_try_advisory_lock` on a connection of its own, held until released or until the
+        connection ends (the server drops it when the process dies, however it dies). The
+        connection's `application_name` names this process for a crawl that finds it taken."""
+        from cppcc_watch.store.engine import open_engine
+
+        key = advisory_key(f"crawl {spider}")
+        engine = open_engine(url.render_as_string(hide_password=False))
+        try:
+            conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            name = f"{LOCK_APPLICATION}{this_process()}"[:MAX_NAME]
+            conn.execute(select(func.set_config("application_name", name, False)))
+            if conn.execute(select(func.pg_try_advisory_lock(cast(key, BigInteger)))).scalar():
+                return _SessionLock(engine, conn, key)
+            holder = _lock_holder(conn, key)
+        except BaseException:
+            engine.dispose()
+            raise
+        conn.close()
+        engine.dispose()
+        raise LockTaken(holder)
+
+    # -- reading ---------------------------------------------------------------------------

@@ -95,6 +95,65 @@ def _make_parent(path: Path) -> None:
         ) from error
 
 
+# -- writing -------------------------------------------------------------------------------------
+
+#: From this many rows on, `insert_rows` sends them as JSON (below, the executemany is as quick).
+JSON_ROWS = 100
+
+
+@cache
+def _from_json(table: Table, columns: tuple[str, ...]) -> Executable | None:
+    """INSERT INTO table (columns) SELECT each column from the elements of the JSON array of
+    rows (each row an array of values, in `columns` order) bound as "rows"; None when a column
+    is binary (JSON cannot carry bytes)."""
+    if any(isinstance(table.c[name].type, LargeBinary) for name in columns):
+        return None
+    each = func.json_each(bindparam("rows")).table_valued("value")
+    values = [func.json_extract(each.c.value, f"$[{n}]") for n in range(len(columns))]
+    return insert(table).from_select(list(columns), select(*values))
+
+
+# -- locks ---------------------------------------------------------------------------------------
+
+
+class _FileLock:
+    """An exclusive flock held on an open lock file; closing the file releases it."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    @classmethod
+    def take(cls, path: Path) -> _FileLock:
+        """Lock the file (created with its directory when missing) or raise LockTaken."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _read_holder(fd)
+            os.close(fd)
+            raise LockTaken(holder) from None
+        except BaseException:
+            os.close(fd)
+            raise
+        started = datetime.now(UTC).isoformat(timespec="seconds")
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{this_process()} since {started}\n".encode(), 0)
+        return cls(fd)
+
+    def release(self) -> None:
+        """Close the file (it stays: an unlocked file means no crawl)."""
+        os.close(self.fd)
+
+
+def _read_holder(fd: int) -> str:
+    try:
+        text = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+    except OSError:
+        text = ""
+    return text or "holder unknown"
+
+
 class SqliteDialect(Dialect):
     """SQLite through the standard library's sqlite3."""
 
@@ -186,6 +245,16 @@ class SqliteDialect(Dialect):
         return sqlite_error(error, label)
 
     # -- schema ----------------------------------------------------------------------------
+
+    @contextmanager
+    def migration_transaction(self, conn: Connection) -> Iterator[None]:
+        """The write lock, taken at BEGIN (IMMEDIATE): other writers wait for the commit."""
+        conn.info[IMMEDIATE] = True
+        try:
+            with conn.begin():
+                yield
+        finally:
+            conn.info.pop(IMMEDIATE, None)
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -289,62 +358,3 @@ class SqliteDialect(Dialect):
         return _FileLock.take(path)
 
     # -- reading ---------------------------------------------------------------------------
-
-
-# -- writing -------------------------------------------------------------------------------------
-
-#: From this many rows on, `insert_rows` sends them as JSON (below, the executemany is as quick).
-JSON_ROWS = 100
-
-
-@cache
-def _from_json(table: Table, columns: tuple[str, ...]) -> Executable | None:
-    """INSERT INTO table (columns) SELECT each column from the elements of the JSON array of
-    rows (each row an array of values, in `columns` order) bound as "rows"; None when a column
-    is binary (JSON cannot carry bytes)."""
-    if any(isinstance(table.c[name].type, LargeBinary) for name in columns):
-        return None
-    each = func.json_each(bindparam("rows")).table_valued("value")
-    values = [func.json_extract(each.c.value, f"$[{n}]") for n in range(len(columns))]
-    return insert(table).from_select(list(columns), select(*values))
-
-
-# -- locks ---------------------------------------------------------------------------------------
-
-
-class _FileLock:
-    """An exclusive flock held on an open lock file; closing the file releases it."""
-
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
-
-    @classmethod
-    def take(cls, path: Path) -> _FileLock:
-        """Lock the file (created with its directory when missing) or raise LockTaken."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = _read_holder(fd)
-            os.close(fd)
-            raise LockTaken(holder) from None
-        except BaseException:
-            os.close(fd)
-            raise
-        started = datetime.now(UTC).isoformat(timespec="seconds")
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{this_process()} since {started}\n".encode(), 0)
-        return cls(fd)
-
-    def release(self) -> None:
-        """Close the file (it stays: an unlocked file means no crawl)."""
-        os.close(self.fd)
-
-
-def _read_holder(fd: int) -> str:
-    try:
-        text = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
-    except OSError:
-        text = ""
-    return text or "holder unknown"
