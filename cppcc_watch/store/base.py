@@ -143,7 +143,8 @@ class StoreBase:
         except BaseException:
             self._kept, self._doomed = {}, None
             self._kept_for.clear()
-            transaction.rollback()  # also clears a transaction a lost connection deactivated
+            if conn.get_transaction() is transaction:  # not rolled back already
+                transaction.rollback()  # also clears one a lost connection deactivated
             raise
         try:
             transaction.commit()
@@ -195,6 +196,7 @@ class StoreBase:
     def _error(self, error: DBAPIError) -> DatabaseError:
         """The DatabaseError a driver error raised while writing stands for."""
         reason = error.orig or error
+        first_line = (str(reason).strip().splitlines() or [type(reason).__name__])[0]
         return database_error(self.engine, reason) or DatabaseError(
-            f"Writing to the database {self.label} failed: {reason}."
+            f"Writing to the database {self.label} failed: {first_line}."
         )

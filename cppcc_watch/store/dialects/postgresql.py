@@ -40,6 +40,7 @@ _READ_ONLY = "-c default_transaction_read_only=on"
 # SQLSTATE codes (PostgreSQL manual, appendix A) the store turns into its own messages.
 _READ_ONLY_TRANSACTION = "25006"
 _DISK_FULL = "53100"
+_LOCK_NOT_AVAILABLE = "55P03"
 _CONNECTION_CLASS = "08"
 _SERVER_PREFIX = re.compile(r"^(connection failed: )?(connection to server (at|on) .*? failed: )?")
 
@@ -91,6 +92,8 @@ def advisory_key(name: str) -> int:
 
 #: Held by every write transaction, for its duration.
 WRITE_LOCK_KEY = advisory_key("write")
+#: How long a writer waits for a lock before giving up (SQLite's busy timeout).
+LOCK_TIMEOUT_MS = 30_000
 
 # -- locks ---------------------------------------------------------------------------------------
 
@@ -235,7 +238,8 @@ class PostgresDialect(Dialect):
         return DatabaseError(f"cannot connect to PostgreSQL at {server_address(url)}: {reason}")
 
     def database_error(self, error: BaseException, label: str) -> DatabaseError | None:
-        """Read-only transactions and a full disk, told by their SQLSTATE."""
+        """Read-only transactions, a full disk and a lock waited for too long, told by their
+        SQLSTATE."""
         state = getattr(error, "sqlstate", None)
         if not isinstance(state, str):
             return None
@@ -243,6 +247,11 @@ class PostgresDialect(Dialect):
             return DatabaseError(f"The database {label} is read-only; it cannot be written.")
         if state == _DISK_FULL:
             return DatabaseError(f"The database {label} cannot grow: the server's disk is full.")
+        if state == _LOCK_NOT_AVAILABLE:
+            return DatabaseError(
+                f"The database {label} is locked by another writer (gave up after waiting "
+                f"{LOCK_TIMEOUT_MS / 1000:g} s)."
+            )
         return None
 
     # -- schema ----------------------------------------------------------------------------
@@ -257,7 +266,10 @@ class PostgresDialect(Dialect):
     # -- writing ---------------------------------------------------------------------------
 
     def prepare_writer(self, conn: Connection) -> None:
-        """Nothing to set up."""
+        """A writer waits for a lock (the write lock of another writer) `LOCK_TIMEOUT_MS` at
+        most, as on SQLite, rather than for ever."""
+        with conn.begin():
+            conn.execute(select(func.set_config("lock_timeout", str(LOCK_TIMEOUT_MS), False)))
 
     def begin_write(self, conn: Connection) -> RootTransaction:
         """A transaction that first takes the advisory write lock (released at its end), so
