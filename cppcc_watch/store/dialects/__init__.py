@@ -10,6 +10,7 @@ sections marked `# -- <concern>`, in the same order as here.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 from abc import ABC, abstractmethod
@@ -18,7 +19,17 @@ from contextlib import AbstractContextManager, contextmanager
 from functools import cache
 from typing import Any, ClassVar, Protocol
 
-from sqlalchemy import Connection, Engine, Insert, RootTransaction, Table, func, insert
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Executable,
+    Insert,
+    LargeBinary,
+    RootTransaction,
+    Table,
+    func,
+    insert,
+)
 from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.engine import URL
@@ -105,9 +116,28 @@ class Dialect(ABC):
     def finish_writing(self, conn: Connection) -> None:
         """What a writing Store does on the database before it closes (upkeep, never fails)."""
 
+    #: From this many rows on, `insert_rows` sends them as JSON.
+    json_rows: ClassVar[int]
+
     def insert_rows(self, conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-        """Insert many rows (dicts with the same keys) into `table`: one executemany."""
-        conn.execute(_insert_into(table), rows)
+        """Insert many rows (dicts with the same keys) into `table`.
+
+        From `json_rows` rows on, and unless a column is binary (JSON cannot carry bytes), all
+        of them in one INSERT ... SELECT over the rows as JSON: a statement per row costs more
+        than the database's insert of the row (SQLAlchemy's handling of its parameters on
+        SQLite, a round trip on PostgreSQL). Fewer rows, or binary ones, go in an executemany.
+        """
+        columns = tuple(rows[0])
+        statement = self._from_json(table, columns) if len(rows) >= self.json_rows else None
+        if statement is None:
+            conn.execute(_insert_into(table), rows)
+        else:
+            conn.execute(statement, {"rows": json.dumps(rows, ensure_ascii=False)})
+
+    @abstractmethod
+    def _from_json(self, table: Table, columns: tuple[str, ...]) -> Executable | None:
+        """INSERT INTO table (columns) SELECT ... from the JSON array of rows (objects keyed by
+        column) bound as "rows"; None when a column is binary."""
 
     @abstractmethod
     def _insert(self, table: Table) -> SqliteInsert | PostgresInsert:
@@ -168,6 +198,11 @@ def this_process() -> str:
 def _insert_into(table: Table) -> Insert:
     """A plain INSERT into `table`, made once (executions then reuse its compiled form)."""
     return insert(table)
+
+
+def has_binary(table: Table, columns: tuple[str, ...]) -> bool:
+    """Whether one of these columns of `table` holds bytes."""
+    return any(isinstance(table.c[name].type, LargeBinary) for name in columns)
 
 
 @cache

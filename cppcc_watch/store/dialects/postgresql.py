@@ -7,27 +7,32 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Connection,
     Engine,
+    Executable,
     RootTransaction,
     Table,
+    bindparam,
     cast,
     column,
     event,
     func,
+    insert,
     select,
     table,
 )
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from cppcc_watch.errors import DatabaseError
-from cppcc_watch.store.dialects import Dialect, HeldLock, LockTaken, this_process
+from cppcc_watch.store.dialects import Dialect, HeldLock, LockTaken, has_binary, this_process
 
 # -- engine and errors ---------------------------------------------------------------------------
 
@@ -94,6 +99,20 @@ def advisory_key(name: str) -> int:
 WRITE_LOCK_KEY = advisory_key("write")
 #: How long a writer waits for a lock before giving up (SQLite's busy timeout).
 LOCK_TIMEOUT_MS = 30_000
+
+
+@cache
+def _from_json(table: Table, columns: tuple[str, ...]) -> Executable | None:
+    """See `PostgresDialect._from_json` (made once per table and columns)."""
+    if has_binary(table, columns):
+        return None
+    records = (
+        func.jsonb_to_recordset(cast(bindparam("rows"), JSONB))
+        .table_valued(*(column(name, table.c[name].type) for name in columns))
+        .render_derived(with_types=True)
+    )
+    return insert(table).from_select(list(columns), select(*records.c))
+
 
 # -- locks ---------------------------------------------------------------------------------------
 
@@ -302,6 +321,13 @@ class PostgresDialect(Dialect):
 
     def finish_writing(self, conn: Connection) -> None:
         """Nothing: the server's autovacuum keeps the statistics."""
+
+    #: A round trip per row is dearer than any JSON.
+    json_rows = 2
+
+    def _from_json(self, table: Table, columns: tuple[str, ...]) -> Executable | None:
+        """The rows as records (`jsonb_to_recordset`, typed like the table's columns)."""
+        return _from_json(table, columns)
 
     def _insert(self, table: Table) -> postgresql.Insert:
         """PostgreSQL's INSERT, with ON CONFLICT clauses."""

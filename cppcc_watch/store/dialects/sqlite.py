@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -17,7 +16,6 @@ from sqlalchemy import (
     Connection,
     Engine,
     Executable,
-    LargeBinary,
     RootTransaction,
     Table,
     bindparam,
@@ -31,7 +29,14 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from cppcc_watch.errors import DatabaseError
-from cppcc_watch.store.dialects import IMMEDIATE, Dialect, HeldLock, LockTaken, this_process
+from cppcc_watch.store.dialects import (
+    IMMEDIATE,
+    Dialect,
+    HeldLock,
+    LockTaken,
+    has_binary,
+    this_process,
+)
 
 try:
     import fcntl
@@ -97,19 +102,14 @@ def _make_parent(path: Path) -> None:
 
 # -- writing -------------------------------------------------------------------------------------
 
-#: From this many rows on, `insert_rows` sends them as JSON (below, the executemany is as quick).
-JSON_ROWS = 100
-
 
 @cache
 def _from_json(table: Table, columns: tuple[str, ...]) -> Executable | None:
-    """INSERT INTO table (columns) SELECT each column from the elements of the JSON array of
-    rows (each row an array of values, in `columns` order) bound as "rows"; None when a column
-    is binary (JSON cannot carry bytes)."""
-    if any(isinstance(table.c[name].type, LargeBinary) for name in columns):
+    """See `SqliteDialect._from_json` (made once per table and columns)."""
+    if has_binary(table, columns):
         return None
     each = func.json_each(bindparam("rows")).table_valued("value")
-    values = [func.json_extract(each.c.value, f"$[{n}]") for n in range(len(columns))]
+    values = [func.json_extract(each.c.value, f'$."{name}"') for name in columns]
     return insert(table).from_select(list(columns), select(*values))
 
 
@@ -316,17 +316,12 @@ class SqliteDialect(Dialect):
         except (SQLAlchemyError, DatabaseError):
             pass  # statistics are an optimisation; never fail a close for them
 
-    def insert_rows(self, conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-        """All the rows in one INSERT ... SELECT over their JSON (`json_each`): SQLAlchemy's
-        handling of each row's parameters costs more than SQLite's insert of the row. Tables
-        with binary columns (which JSON cannot carry) get an executemany."""
-        columns = tuple(rows[0])
-        statement = _from_json(table, columns)
-        if statement is None or len(rows) < JSON_ROWS:
-            super().insert_rows(conn, table, rows)
-            return
-        values = [[row[name] for name in columns] for row in rows]
-        conn.execute(statement, {"rows": json.dumps(values, ensure_ascii=False)})
+    #: Below 100 rows, the executemany is as quick.
+    json_rows = 100
+
+    def _from_json(self, table: Table, columns: tuple[str, ...]) -> Executable | None:
+        """Each column's value taken from each element of the array (`json_each`)."""
+        return _from_json(table, columns)
 
     def _insert(self, table: Table) -> sqlite.Insert:
         """SQLite's INSERT, with ON CONFLICT clauses."""
