@@ -50,27 +50,25 @@ class CrawlLock:
         self.db_url = db_url
         self.spider = spider
         self.held = False
+        self._name: str | None = None  # of the lock held (None: none needed)
 
     def acquire(self) -> CrawlLock:
         """Take the lock, or raise CrawlBusy naming the crawl that holds it."""
         if self.held:
             return self
-        name = self._name()
+        name = self._lock_name()
         if name is not None:
             holding = _HELD.get(name)
             if holding is not None:
                 holding.holders += 1
             else:
                 _HELD[name] = _Holding(self._take())
-        self.held = True
+        self.held, self._name = True, name
         return self
 
     def release(self) -> None:
         """Give the lock back (to this process's other holders, or to the database)."""
-        if not self.held:
-            return
-        self.held = False
-        name = self._name()
+        name, self.held, self._name = self._name, False, None
         holding = _HELD.get(name) if name is not None else None
         if holding is None or name is None:
             return
@@ -85,7 +83,7 @@ class CrawlLock:
     def __exit__(self, *_exc: object) -> None:
         self.release()
 
-    def _name(self) -> str | None:
+    def _lock_name(self) -> str | None:
         """The lock's name in this process (None: no lock, as for an in-memory database)."""
         try:
             url = make_url(self.db_url)
