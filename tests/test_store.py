@@ -332,6 +332,30 @@ def test_a_city_links_its_province_even_when_the_province_is_not_mentioned(
         ("CN-SC", "Southwest")
     ]  # one row, given the attributes the later article added
 
+
+def test_cities_of_the_same_name_in_two_provinces_are_two_entities(
+    store: Store, db_url: str
+) -> None:
+    body = "Suzhou in Jiangsu and Suzhou in Anhui signed an agreement."
+    first = Mention(0, 6, "Suzhou", body[:30])
+    second = Mention(21, 27, "Suzhou", body[10:40])
+    store.upsert_article(
+        make_article(
+            body=body,
+            entities=extraction(
+                Entity("city", "Suzhou", [first], province="Jiangsu"),
+                Entity("city", "Suzhou", [second], province="Anhui"),
+            ),
+        )
+    )
+    assert rows(
+        db_url,
+        "SELECT c.name, p.name, m.count FROM entities c"
+        " JOIN entities p ON p.id = c.parent_id JOIN mentions m ON m.entity_id = c.id"
+        " ORDER BY p.name",
+    ) == [("Suzhou", "Anhui", 1), ("Suzhou", "Jiangsu", 1)]
+
+
 def test_one_entity_listed_twice_is_one_mention_row(store: Store, db_url: str) -> None:
     cppcc = "Chinese People's Political Consultative Conference"
     store.upsert_article(
