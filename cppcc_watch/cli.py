@@ -248,7 +248,7 @@ def reprocess(obj: dict[str, Any], batch_size: int) -> None:
     run it again to finish. Example: cppcc-watch reprocess
     """
     from cppcc_watch.extract import extract_entities
-    from cppcc_watch.store.repository import Store
+    from cppcc_watch.store import Store
 
     show_progress = sys.stderr.isatty()
     done = 0
@@ -301,7 +301,7 @@ def runs(obj: dict[str, Any], spider: str | None, limit: int, fmt: str | None) -
 
     Example: cppcc-watch runs --spider cppcc --limit 5
     """
-    from cppcc_watch.store.repository import Store
+    from cppcc_watch.store import Store
 
     store = Store.open(obj["db"], readonly=True)
     try:

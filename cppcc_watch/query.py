@@ -43,7 +43,7 @@ from cppcc_watch.errors import BadInput
 from cppcc_watch.extract.gazetteer import Gazetteer, fold
 from cppcc_watch.extract.organizations import DEFAULT_REGISTRY
 from cppcc_watch.extract.themes import THEMES
-from cppcc_watch.store.repository import Store
+from cppcc_watch.store import Store
 from cppcc_watch.store.schema import ENTITY_KINDS
 
 #: Rows counted, at most, to pick the most selective entity filter.

@@ -30,8 +30,8 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from cppcc_watch.config import CrawlConfig
-from cppcc_watch.store.history import last_status
-from cppcc_watch.store.repository import KnownArticle
+from cppcc_watch.store.articles import KnownArticle
+from cppcc_watch.store.runs import last_status
 
 from .base import NewsSpider
 from .config import crawl_config

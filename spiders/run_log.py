@@ -20,13 +20,13 @@ from twisted.python.failure import Failure
 from cppcc_watch.config import CrawlConfig
 from cppcc_watch.crawl import SpiderRun
 from cppcc_watch.health import RunCounts, assess_history, assess_run
-from cppcc_watch.store.history import (
+from cppcc_watch.store.locks import CrawlBusy, CrawlLock
+from cppcc_watch.store.runs import (
     close_orphaned_runs,
     figures_of,
     previous_runs,
     save_figures,
 )
-from cppcc_watch.store.locks import CrawlBusy, CrawlLock
 
 from .config import crawl_config
 from .events import KIND, page_rejected, request_failed, stat

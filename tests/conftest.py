@@ -27,14 +27,11 @@ _database_numbers = itertools.count(1)
 
 #: Test modules whose `db_url` is SQLite only until they are ported to PostgreSQL.
 NOT_PORTED = {
-    "test_batch.py",
     "test_cli_query.py",
-    "test_crawl_lock.py",
     "test_datasette.py",
     "test_query.py",
     "test_report.py",
     "test_source_summary.py",
-    "test_store.py",
 }
 
 

@@ -8,14 +8,14 @@ import os
 import pytest
 
 from cppcc_watch.health import RunCounts, assess_history, assess_run
-from cppcc_watch.store.history import (
+from cppcc_watch.store import Store
+from cppcc_watch.store.runs import (
     close_orphaned_runs,
     figures_of,
     last_status,
     previous_runs,
     save_figures,
 )
-from cppcc_watch.store.repository import Store
 
 
 def run(parsed: int = 10, title: int = 10, date: int = 10, body: int = 10, new: int = 10):
