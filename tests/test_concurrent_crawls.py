@@ -15,11 +15,15 @@ def test_two_first_crawls_at_once_store_every_article_once(db_url: str) -> None:
         build_sites(mirror)
         crawls = {spider: start_crawl(db_url, mirror, spider) for spider in ("cppcc", "chinadaily")}
         ended = {spider: process.communicate(timeout=120) for spider, process in crawls.items()}
-    for spider, (out, err) in ended.items():
-        assert crawls[spider].returncode == 0, err
-        assert f"{spider}: ok: " in out
-    stored = rows(db_url, "SELECT url, source FROM articles")
-    assert sorted(r["url"] for r in stored) == sorted(s.url for s in [*CPPCC_LINKED, *CD_LINKED])
+    said = {spider: out + err for spider, (out, err) in ended.items()}
+    for spider, process in crawls.items():
+        assert process.returncode == 0, said
+        assert f"{spider}: ok: " in said[spider]
+    rejects = rows(db_url, "SELECT stage, url, reason FROM rejects WHERE stage != 'validate'")
+    expected = {s.url for s in [*CPPCC_LINKED, *CD_LINKED]}
+    assert all("robots.txt" in r["reason"] for r in rejects), [tuple(r) for r in rejects]
+    stored = rows(db_url, "SELECT url FROM articles")
+    assert sorted(r["url"] for r in stored) == sorted(expected), said
     twice = "SELECT kind, name FROM entities GROUP BY kind, name HAVING COUNT(*) > 1"
     assert rows(db_url, twice) == []
     runs = rows(db_url, "SELECT spider, status, new FROM crawl_runs ORDER BY spider")

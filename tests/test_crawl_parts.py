@@ -17,7 +17,7 @@ from cppcc_watch.config import CrawlConfig, setting_name
 from cppcc_watch.crawl import project_settings
 from cppcc_watch.errors import BadInput, DatabaseError
 from cppcc_watch.settings import DEFAULT_SECTIONS, SETTINGS
-from cppcc_watch.store.repository import UpsertResult
+from cppcc_watch.store import UpsertResult
 from spiders.storage import StoreExtension
 from tests.database import rows
 from tests.test_end_to_end import ROOT
