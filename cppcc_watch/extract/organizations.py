@@ -103,6 +103,28 @@ _ACRONYM_DEF_RE = re.compile(r"\(([A-Z][A-Za-z&-]{1,9})\)")
 
 
 @dataclass(frozen=True)
+class RegistryEntry:
+    """One organization of the registry: canonical name, acronym and other names."""
+
+    name: str
+    acronym: str | None
+    aliases: tuple[str, ...]
+
+
+def registry_entries(path: Path = DEFAULT_REGISTRY) -> Iterator[RegistryEntry]:
+    """The organizations of a registry file (TSV: name, acronym, aliases separated by "|";
+    lines starting with "#" are comments, the first other line is the header)."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = csv.reader((line for line in handle if not line.startswith("#")), delimiter="\t")
+        next(rows, None)
+        for row in rows:
+            if row and row[0].strip():
+                name, acronym, aliases = [*row, "", "", ""][:3]
+                others = tuple(alias.strip() for alias in aliases.split("|") if alias.strip())
+                yield RegistryEntry(name.strip(), acronym.strip() or None, others)
+
+
+@dataclass(frozen=True)
 class OrgHit:
     """One organization mention: offsets into the text, the text as written, canonical name."""
 
@@ -150,16 +172,8 @@ class OrganizationMatcher:
     # -- registry -------------------------------------------------------------------------------
 
     def _load(self, path: Path) -> None:
-        with path.open(encoding="utf-8", newline="") as handle:
-            rows = csv.reader((line for line in handle if not line.startswith("#")), delimiter="\t")
-            header = next(rows, None)
-            if header is None:
-                return
-            for row in rows:
-                if not row or not row[0].strip():
-                    continue
-                name, acronym, aliases = [*row, "", "", ""][:3]
-                self._add(name.strip(), acronym.strip() or None, aliases.split("|"))
+        for entry in registry_entries(path):
+            self._add(entry.name, entry.acronym, entry.aliases)
 
     def _add(self, name: str, acronym: str | None, aliases: Iterable[str]) -> None:
         index = len(self._orgs)

@@ -1,0 +1,139 @@
+"""Article lists: by date, by the entities they mention, and full-text search.
+
+Article lists walk an index newest-first (`mentions(entity_id, published_at, ...)` for an
+entity, driven by the rarest filter, or `articles(published_at)`), so that a limit stops them
+early; a search ranks the newest matches (see `Articles.articles`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import Select, exists, func, select
+
+from cppcc_watch.query.dates import DateRange
+from cppcc_watch.query.names import Names
+from cppcc_watch.query.results import ArticleResult, EntityRef
+from cppcc_watch.store.dialects import SearchRequest, ordered_join, unindexed
+from cppcc_watch.store.schema import ARTICLES, MENTIONS
+
+#: Rows counted, at most, to pick the most selective entity filter.
+SELECTIVITY_PROBE = 5_000
+#: A search ranks at most this many matches: the most recently stored ones (see `articles`).
+SEARCH_DEPTH = 20_000
+ARTICLE_FIELDS = (
+    ARTICLES.c.id,
+    ARTICLES.c.published_at,
+    ARTICLES.c.source,
+    ARTICLES.c.section,
+    ARTICLES.c.title,
+    ARTICLES.c.url,
+)
+
+
+class Articles(Names):
+    """The `articles` query of `Query`."""
+
+    def articles(
+        self,
+        *,
+        province: str | None = None,
+        city: str | None = None,
+        org: str | None = None,
+        theme: str | None = None,
+        source: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        search: str | None = None,
+        limit: int | None = None,
+    ) -> Iterator[ArticleResult]:
+        """Articles matching every filter given: newest first, or best match first with `search`.
+
+        Place, organization and theme filters accept any alias; `search` is a full-text query
+        over titles and bodies (words, all required; or the FTS5 syntax: "a phrase", OR, NOT,
+        x*), ranked (BM25 on SQLite, ts_rank_cd on PostgreSQL). A search matching more than
+        SEARCH_DEPTH (20,000) articles ranks the 20,000 most recently stored of them, which
+        keeps it fast on millions of articles.
+        """
+        dates = DateRange.parse(since, until)
+        refs = [
+            self.resolve(value, kind)
+            for kind, value in (
+                ("province", province),
+                ("city", city),
+                ("organization", org),
+                ("theme", theme),
+            )
+            if value
+        ]
+        if any(not ref.ids for ref in refs):
+            return iter(())
+        if search is not None and search.strip():
+            statement = self.dialect.search(
+                SearchRequest(
+                    search,
+                    ARTICLE_FIELDS,
+                    [ref.ids for ref in refs],
+                    dates.start,
+                    dates.end,
+                    source,
+                    limit,
+                    SEARCH_DEPTH,
+                )
+            )
+            return self._results(statement, bad_input="bad search expression")
+        if refs:
+            return self._results(self._by_entity(refs, source, dates, limit))
+        return self._results(self._by_date(source, dates, limit))
+
+    def _results(self, statement: Select[Any], bad_input: str | None = None) -> Iterator[Any]:
+        return (ArticleResult(*row) for row in self._rows(statement, bad_input=bad_input))
+
+    @staticmethod
+    def _by_date(source: str | None, dates: DateRange, limit: int | None) -> Select[Any]:
+        where = dates.conditions(ARTICLES.c.published_at)
+        if source:
+            # Walk the dates index newest first and stop at the limit, rather than collect
+            # and sort every article of the source.
+            where.append(unindexed(ARTICLES.c.source) == source)
+        return (
+            select(*ARTICLE_FIELDS)
+            .where(*where)
+            .order_by(ARTICLES.c.published_at.desc(), ARTICLES.c.id.desc())
+            .limit(limit)
+        )
+
+    def _by_entity(
+        self, refs: list[EntityRef], source: str | None, dates: DateRange, limit: int | None
+    ) -> Select[Any]:
+        refs = sorted(refs, key=self._frequency)
+        mention = MENTIONS.alias("m")
+        where = [mention.c.entity_id.in_(refs[0].ids), *dates.conditions(mention.c.published_at)]
+        for ref in refs[1:]:
+            other = MENTIONS.alias("f")
+            where.append(
+                exists().where(
+                    other.c.article_id == mention.c.article_id, other.c.entity_id.in_(ref.ids)
+                )
+            )
+        if source:
+            where.append(ARTICLES.c.source == source)
+        # Read in this order, SQLite stays on the mentions index, newest first, with no sort.
+        return (
+            select(*ARTICLE_FIELDS)
+            .select_from(ordered_join(mention, ARTICLES, ARTICLES.c.id == mention.c.article_id))
+            .where(*where)
+            .order_by(mention.c.published_at.desc(), mention.c.article_id.desc())
+            .limit(limit)
+        )
+
+    def _frequency(self, ref: EntityRef) -> int:
+        """How many articles mention the entity, counted up to SELECTIVITY_PROBE."""
+        probe = (
+            select(MENTIONS.c.article_id)
+            .where(MENTIONS.c.entity_id.in_(ref.ids))
+            .limit(SELECTIVITY_PROBE)
+            .subquery()
+        )
+        return int(self._scalar(select(func.count()).select_from(probe)))
