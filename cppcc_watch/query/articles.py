@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, func, select
 
 from cppcc_watch.query.dates import DateRange
 from cppcc_watch.query.names import Names
@@ -112,11 +112,10 @@ class Articles(Names):
         where = [mention.c.entity_id.in_(refs[0].ids), *dates.conditions(mention.c.published_at)]
         for ref in refs[1:]:
             other = MENTIONS.alias("f")
-            where.append(
-                exists().where(
-                    other.c.article_id == mention.c.article_id, other.c.entity_id.in_(ref.ids)
-                )
+            also = select(other.c.article_id).where(
+                other.c.article_id == mention.c.article_id, other.c.entity_id.in_(ref.ids)
             )
+            where.append(also.exists())  # the primary key index alone answers it
         if source:
             where.append(ARTICLES.c.source == source)
         # Read in this order, SQLite stays on the mentions index, newest first, with no sort.
