@@ -16,7 +16,7 @@ from cppcc_watch.errors import DatabaseError
 from cppcc_watch.extract.types import Entity, Extraction, Mention
 from cppcc_watch.items import Article, RawPage, content_hash
 from cppcc_watch.store import Store
-from cppcc_watch.store import engine as engine_module
+from cppcc_watch.store.dialects import sqlite as sqlite_dialect
 from cppcc_watch.store.repository import KnownArticle
 
 BODY = "Members met in Chengdu, Sichuan province.\nThe CPPCC discussed grain security."
@@ -504,7 +504,7 @@ def test_two_stores_on_one_file_take_turns(db_url: str, db_path: Path) -> None:
 def test_a_database_locked_too_long_is_a_clear_error(
     db_url: str, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(engine_module, "BUSY_TIMEOUT_MS", 50)
+    monkeypatch.setattr(sqlite_dialect, "BUSY_TIMEOUT_MS", 50)
     with Store.open(db_url) as store:
         other = sqlite3.connect(db_path, isolation_level=None)
         try:

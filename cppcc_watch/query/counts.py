@@ -314,22 +314,23 @@ class Counts(Names):
             *_of_source(MENTIONS.c.source, known_source),
         ]
 
-        def articles_of(entity_id: int, size: int) -> int:
-            bits = bytearray(size)
+        def articles_of(entity_id: int, last: int) -> int:
+            bits = bytearray(last // 8 + 1)
             statement = select(MENTIONS.c.article_id).where(
-                MENTIONS.c.entity_id == entity_id, *where
+                MENTIONS.c.entity_id == entity_id, MENTIONS.c.article_id <= last, *where
             )
             for (article_id,) in self._rows(statement):
                 bits[article_id >> 3] |= 1 << (article_id & 7)
             return int.from_bytes(bits, "little")
 
         table = [[0] * len(columns) for _ in rows]
-        with self._snapshot():  # no article stored meanwhile can fall outside the bit sets
-            last = self._scalar(select(func.coalesce(func.max(ARTICLES.c.id), 0)))
-            size = int(last) // 8 + 1
-            row_sets = [articles_of(entity_id, size) for entity_id in rows]
+        # One snapshot on SQLite; elsewhere articles stored meanwhile (ids past `last`) are
+        # left out, so that every bit set counts the same articles.
+        with self._snapshot():
+            last = int(self._scalar(select(func.coalesce(func.max(ARTICLES.c.id), 0))))
+            row_sets = [articles_of(entity_id, last) for entity_id in rows]
             for j, entity_id in enumerate(columns):
-                column = articles_of(entity_id, size)
+                column = articles_of(entity_id, last)
                 for i, row in enumerate(row_sets):
                     table[i][j] = (row & column).bit_count()
         return table

@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from cppcc_watch.errors import CppccWatchError
-from cppcc_watch.store.engine import sqlite_path
+from cppcc_watch.store.dialects.sqlite import sqlite_path
 from cppcc_watch.store.repository import RUNS, Store
 
 try:

@@ -33,7 +33,8 @@ from sqlalchemy import (
 )
 
 from cppcc_watch.errors import DatabaseError, SchemaTooNew
-from cppcc_watch.store.engine import IMMEDIATE, describe
+from cppcc_watch.store.dialects import IMMEDIATE
+from cppcc_watch.store.engine import describe
 
 MIGRATIONS_TABLE = "schema_migrations"
 

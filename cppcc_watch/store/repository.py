@@ -38,13 +38,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from cppcc_watch.errors import DatabaseError
 from cppcc_watch.extract.types import Entity, Extraction
 from cppcc_watch.items import Article, RawPage, content_hash
+from cppcc_watch.store.dialects import IMMEDIATE
 from cppcc_watch.store.engine import (
-    IMMEDIATE,
+    database_error,
     describe,
     is_sqlite,
     keep_temp_files_in_memory,
     open_engine,
-    sqlite_error,
 )
 from cppcc_watch.store.migrations import SCHEMA_VERSION, pending_migrations, upgrade
 from cppcc_watch.store.schema import (
@@ -348,7 +348,7 @@ class Store:
                 with _savepoint(conn, f"cppcc_watch_{len(self._pending_entities)}"):
                     yield conn
         except self._driver_error as error:  # raised by the prepared statements
-            raise sqlite_error(error, self.label) or DatabaseError(
+            raise database_error(self.engine, error) or DatabaseError(
                 f"Writing to the database {self.label} failed: {error}."
             ) from error
         finally:

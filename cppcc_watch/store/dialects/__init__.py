@@ -1,23 +1,28 @@
-"""Where SQLite and PostgreSQL differ, in one place per dialect.
+"""Where SQLite and PostgreSQL differ: one `Dialect` per database kind, one section per concern.
 
-`dialect_of(engine_or_connection)` gives the `Dialect` of a database: `SqliteDialect`
-(`dialects/sqlite.py`) or `PostgresDialect` (`dialects/postgresql.py`). Each module keeps one
-section per concern, marked by a comment line (`# -- reading`, ...). Everything else in the
-project speaks SQLAlchemy Core, the same on both.
+Everything else in the store speaks SQLAlchemy Core, which is the same on both. What is not the
+same (connection set-up and error messages, the DDL of full-text search and the summaries'
+triggers, upserts, locks, read-only sessions, full-text queries) is a method of `Dialect`,
+answered by `SqliteDialect` (dialects/sqlite.py) and `PostgresDialect` (dialects/postgresql.py).
+`dialect_of(engine_or_connection)` gives the one for a database. Each module keeps its methods in
+sections marked `# -- <concern>`, in the same order as here.
 
-The Core constructs below are planner hints: SQLite's planner follows them (`CROSS JOIN` fixes
-the join order, a unary `+` keeps a column's index out of a plan); elsewhere they compile to the
-plain join and column. `add_days` is date arithmetic on ISO date text.
+The Core constructs below are planner hints for the queries: SQLite's planner follows them
+(`CROSS JOIN` fixes the join order, a unary `+` keeps a column's index out of a plan); elsewhere
+they compile to the plain join and column. `add_days` is date arithmetic on ISO date text.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from functools import cache
+from typing import Any, ClassVar
 
 from sqlalchemy import Connection, Engine, Select
+from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -26,6 +31,18 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.selectable import FromClause, Join
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import Text
+
+from cppcc_watch.errors import DatabaseError
+
+#: Connection-info flag: the next BEGIN on this connection takes the write lock at once.
+IMMEDIATE = "cppcc_watch_begin_immediate"
+
+
+#: What the `sql` sandbox says when it refuses a statement that would write.
+READ_ONLY_REFUSAL = (
+    "the sql command is read-only: this statement would change the database or its settings, "
+    "so it was refused (nothing was changed)"
+)
 
 
 class OrderedJoin(Join):
@@ -102,25 +119,59 @@ class SearchRequest:
         return conditions
 
 
-class Dialect:
-    """What one database does its own way; the base says what each dialect provides."""
+class Dialect(ABC):
+    """What the store needs to know about one kind of database."""
 
-    name = ""
+    #: SQLAlchemy's backend name ("sqlite", "postgresql").
+    name: ClassVar[str]
 
-    # -- reading
+    # -- engine and errors -----------------------------------------------------------------
 
-    def make_read_only(self, engine: Engine) -> None:
-        """Make every connection of `engine` unable to write (for `Store.open(readonly=True)`)."""
-        raise NotImplementedError
+    @abstractmethod
+    def engine_url(self, url: URL, *, readonly: bool) -> URL:
+        """The URL to create the engine with (checked, and adjusted for `readonly`)."""
 
+    @abstractmethod
+    def engine_options(self, url: URL, *, readonly: bool) -> dict[str, Any]:
+        """Extra keyword arguments of `create_engine` for this database."""
+
+    @abstractmethod
+    def install(self, engine: Engine, *, readonly: bool) -> None:
+        """Set up every new connection of `engine` (settings, transactions, error messages)."""
+
+    @abstractmethod
+    def label(self, url: URL) -> str:
+        """A short name of the database for messages; never shows a password."""
+
+    @abstractmethod
+    def missing_driver(self, error: ImportError) -> DatabaseError:
+        """The error to raise when the driver module cannot be imported."""
+
+    @abstractmethod
+    def connect_error(self, error: BaseException, url: URL) -> DatabaseError:
+        """The error to raise when the first connection to the database fails."""
+
+    @abstractmethod
+    def database_error(self, error: BaseException, label: str) -> DatabaseError | None:
+        """The DatabaseError a driver error stands for, when it is about the database itself."""
+
+    # -- schema ----------------------------------------------------------------------------
+
+    # -- writing ---------------------------------------------------------------------------
+
+    # -- locks -----------------------------------------------------------------------------
+
+    # -- reading ---------------------------------------------------------------------------
+
+    @abstractmethod
     def search(self, request: SearchRequest) -> Select[Any]:
         """The ranked full-text search statement for `request`."""
-        raise NotImplementedError
 
+    @abstractmethod
     def bad_search(self, error: DBAPIError) -> bool:
         """Whether a search failed because of the user's search expression."""
-        raise NotImplementedError
 
+    @abstractmethod
     def read_only_rows(
         self, conn: Connection, statement: str, params: dict[str, Any]
     ) -> Iterator[dict[str, Any]]:
@@ -128,29 +179,27 @@ class Dialect:
 
         A statement that would write, or fails, raises BadInput with one line.
         """
-        raise NotImplementedError
 
 
-def dialect_of(bind: Engine | Connection) -> Dialect:
-    """The Dialect of an engine's or connection's database."""
-    name = bind.dialect.name
-    if name == "sqlite":
-        return SqliteDialect()
-    if name == "postgresql":
-        return PostgresDialect()
-    raise NotImplementedError(f"cppcc-watch supports SQLite and PostgreSQL, not {name}")
+@cache
+def _dialects() -> dict[str, Dialect]:
+    from cppcc_watch.store.dialects.postgresql import PostgresDialect
+    from cppcc_watch.store.dialects.sqlite import SqliteDialect
+
+    return {dialect.name: dialect for dialect in (SqliteDialect(), PostgresDialect())}
 
 
-from cppcc_watch.store.dialects.postgresql import PostgresDialect  # noqa: E402
-from cppcc_watch.store.dialects.sqlite import SqliteDialect  # noqa: E402
+def dialect_named(name: str) -> Dialect:
+    """The Dialect of a SQLAlchemy backend name; DatabaseError for a database not supported."""
+    found = _dialects().get(name)
+    if found is None:
+        raise DatabaseError(
+            f"cppcc-watch stores into SQLite or PostgreSQL, not {name} "
+            "(use a sqlite:/// or postgresql+psycopg:// URL)."
+        )
+    return found
 
-__all__ = [
-    "Dialect",
-    "PostgresDialect",
-    "SearchRequest",
-    "SqliteDialect",
-    "add_days",
-    "dialect_of",
-    "ordered_join",
-    "unindexed",
-]
+
+def dialect_of(engine_or_connection: Engine | Connection) -> Dialect:
+    """The Dialect of the database behind an engine or a connection."""
+    return dialect_named(engine_or_connection.dialect.name)
