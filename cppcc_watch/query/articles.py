@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from cppcc_watch.query.dates import DateRange
 from cppcc_watch.query.names import Names
@@ -84,32 +85,26 @@ class Articles(Names):
             )
             return self._results(statement, bad_input="bad search expression")
         if refs:
-            return self._results(self._by_entity(refs, source, dates, limit))
-        return self._results(self._by_date(source, dates, limit))
+            return self._by_entity(refs, source, dates, limit)
+        return self._by_date(source, dates, limit)
 
     def _results(self, statement: Select[Any], bad_input: str | None = None) -> Iterator[Any]:
         return (ArticleResult(*row) for row in self._rows(statement, bad_input=bad_input))
 
-    @staticmethod
-    def _by_date(source: str | None, dates: DateRange, limit: int | None) -> Select[Any]:
-        where = dates.conditions(ARTICLES.c.published_at)
+    def _by_date(self, source: str | None, dates: DateRange, limit: int | None) -> Iterator[Any]:
+        statement = select(*ARTICLE_FIELDS)
         if source:
             # Walk the dates index newest first and stop at the limit, rather than collect
             # and sort every article of the source.
-            where.append(unindexed(ARTICLES.c.source) == source)
-        return (
-            select(*ARTICLE_FIELDS)
-            .where(*where)
-            .order_by(ARTICLES.c.published_at.desc(), ARTICLES.c.id.desc())
-            .limit(limit)
-        )
+            statement = statement.where(unindexed(ARTICLES.c.source) == source)
+        return self._newest_first(statement, ARTICLES.c.published_at, ARTICLES.c.id, dates, limit)
 
     def _by_entity(
         self, refs: list[EntityRef], source: str | None, dates: DateRange, limit: int | None
-    ) -> Select[Any]:
+    ) -> Iterator[Any]:
         refs = sorted(refs, key=self._frequency)
         mention = MENTIONS.alias("m")
-        where = [mention.c.entity_id.in_(refs[0].ids), *dates.conditions(mention.c.published_at)]
+        where: list[ColumnElement[bool]] = [mention.c.entity_id.in_(refs[0].ids)]
         for ref in refs[1:]:
             other = MENTIONS.alias("f")
             also = select(other.c.article_id).where(
@@ -119,13 +114,47 @@ class Articles(Names):
         if source:
             where.append(ARTICLES.c.source == source)
         # Read in this order, SQLite stays on the mentions index, newest first, with no sort.
-        return (
+        statement = (
             select(*ARTICLE_FIELDS)
             .select_from(ordered_join(mention, ARTICLES, ARTICLES.c.id == mention.c.article_id))
             .where(*where)
-            .order_by(mention.c.published_at.desc(), mention.c.article_id.desc())
+        )
+        return self._newest_first(
+            statement, mention.c.published_at, mention.c.article_id, dates, limit
+        )
+
+    def _newest_first(
+        self,
+        statement: Select[Any],
+        published_at: ColumnElement[Any],
+        article_id: ColumnElement[Any],
+        dates: DateRange,
+        limit: int | None,
+    ) -> Iterator[Any]:
+        """The statement's articles by `published_at`, newest first, then the undated ones
+        (newest stored first), at most `limit`.
+
+        Two statements, each an index walk in the index's order: one ORDER BY with undated
+        articles last would make PostgreSQL sort (its indexes put NULL first going down).
+        """
+        dated = (
+            statement.where(published_at.is_not(None), *dates.conditions(published_at))
+            .order_by(published_at.desc(), article_id.desc())
             .limit(limit)
         )
+        with self._snapshot():
+            count = 0
+            for row in self._rows(dated):
+                count += 1
+                yield ArticleResult(*row)
+            if dates.bounded or (limit is not None and count >= limit):
+                return
+            undated = (
+                statement.where(published_at.is_(None))
+                .order_by(article_id.desc())
+                .limit(None if limit is None else limit - count)
+            )
+            yield from (ArticleResult(*row) for row in self._rows(undated))
 
     def _frequency(self, ref: EntityRef) -> int:
         """How many articles mention the entity, counted up to SELECTIVITY_PROBE."""
