@@ -76,6 +76,9 @@ HEADLINE = (
     "StartSel=[, StopSel=], MaxFragments=1, MaxWords=12, MinWords=6, ShortWord=0,"
     ' FragmentDelimiter=" … "'
 )
+_SYNTAX_ERROR = "42601"
+#: What a server-side cursor can run: the sandbox's statements on PostgreSQL.
+_QUERIES = ("SELECT", "WITH", "VALUES", "TABLE")
 _TOKEN = re.compile(r'\s*(?:"((?:[^"]|"")*)("?)|(\()|(\))|([^\s()"]+))')
 
 
@@ -296,7 +299,7 @@ class PostgresDialect(Dialect):
 
     def bad_search(self, error: DBAPIError) -> bool:
         """A tsquery the server cannot parse (a prefix of punctuation only, say)."""
-        return getattr(error.orig, "sqlstate", None) == "42601"
+        return getattr(error.orig, "sqlstate", None) == _SYNTAX_ERROR
 
     def read_only_rows(
         self, conn: Connection, statement: str, params: dict[str, Any]
@@ -315,16 +318,19 @@ class PostgresDialect(Dialect):
         except DatabaseError as error:  # the engine's name for a refused write
             raise BadInput(READ_ONLY_REFUSAL) from error
         except StatementError as error:
-            raise BadInput(_sql_error(error)) from error
+            raise BadInput(_sql_error(error, statement)) from error
         finally:
             transaction.rollback()
 
 
-def _sql_error(error: StatementError) -> str:
+def _sql_error(error: StatementError, statement: str) -> str:
+    """One line for a statement the sandbox could not run."""
     orig = error.orig if error.orig is not None else error
-    if getattr(orig, "sqlstate", None) == _READ_ONLY_TRANSACTION:
+    state = getattr(orig, "sqlstate", None)
+    if state == _READ_ONLY_TRANSACTION:
         return READ_ONLY_REFUSAL
-    message = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
-    if getattr(orig, "sqlstate", None) == "42601":
-        message += " (on PostgreSQL the sql command runs one query: SELECT, WITH, VALUES, TABLE)"
-    return f"SQL error: {message}"
+    first = statement.lstrip(" \t\n(").split(maxsplit=1)[:1]
+    if state == _SYNTAX_ERROR and first and first[0].upper() not in _QUERIES:
+        return f"{READ_ONLY_REFUSAL}; on PostgreSQL it runs queries only ({', '.join(_QUERIES)})"
+    lines = str(orig).strip().splitlines()
+    return f"SQL error: {lines[0] if lines else type(orig).__name__}"
