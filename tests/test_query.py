@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from types import GeneratorType
 
@@ -143,14 +144,20 @@ def query(seeded: str) -> Iterator[Query]:
 
 
 def plain(url: str, statement: str, **params: object) -> list[tuple[object, ...]]:
-    """Rows of a plain SQL statement (committed when it writes), independent of the query API."""
+    """Rows of a plain SQL statement (committed when it writes), independent of the query API.
+
+    Whole numbers come back as int on both backends (PostgreSQL's sums are numeric).
+    """
     engine = open_engine(url)
     try:
         with engine.begin() as conn:
             result = conn.execute(text(statement), params)
-            return [tuple(row) for row in result] if result.returns_rows else []
+            rows = list(result) if result.returns_rows else []
     finally:
         engine.dispose()
+    return [
+        tuple(int(v) if isinstance(v, Decimal) and v == int(v) else v for v in row) for row in rows
+    ]
 
 
 def fingerprint(url: str) -> object:
