@@ -1,5 +1,5 @@
-"""Crawl benchmark (SPEC §7): full-pipeline pages/s against a bare Scrapy spider, incremental
-re-crawls, and peak memory at two crawl sizes.
+"""Crawl benchmark (docs/SPEC.md §7): full-pipeline pages/s against a bare Scrapy spider,
+incremental re-crawls, and peak memory at two crawl sizes.
 
     .venv/bin/python benchmarks/crawl.py [--articles 2000] [--repeats 3] [--quick] [--latency MS]
 

@@ -6,7 +6,7 @@ Builds at least `--mb` MB of articles from the labeled set (paragraphs shuffled 
 articles vary), times `Extractor.extract` over them on one core, then builds the matchers again
 with a gazetteer, organization registry and theme cue set `--scale` times larger (synthetic names
 added beside the real ones) and times the same articles.
-SPEC §7: >= 5 MB/s, whatever the data size.
+docs/SPEC.md §7: >= 5 MB/s, whatever the data size.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""Query benchmark (SPEC §7): every analyst query on a database of 1,000,000 articles, on SQLite
-or PostgreSQL, and on SQLite next to the previous release.
+"""Query benchmark (docs/SPEC.md §7): every analyst query on a database of 1,000,000 articles,
+on SQLite or PostgreSQL, and on SQLite next to the previous release.
 
 Run: `.venv/bin/python benchmarks/queries.py [--articles 1000000] [--db PATH] [--repeats 7]
 [--backend sqlite|postgresql] [--pg-url URL] [--baseline-tree DIR]`.
@@ -209,7 +209,7 @@ def _anchor(body: str, mentions: list[Mention]) -> list[Mention]:
 def _entity_pools() -> dict[str, list[Entity]]:
     """The real entities, in a shuffled popularity order (the most frequent first)."""
     from cppcc_watch.extract.gazetteer import Gazetteer
-    from cppcc_watch.extract.organizations import registry_entries
+    from cppcc_watch.extract.organizations import read_registry
     from cppcc_watch.extract.themes import THEMES
 
     gazetteer = Gazetteer.load()
@@ -236,7 +236,8 @@ def _entity_pools() -> dict[str, list[Entity]]:
         for c in gazetteer.cities
     ]
     organizations = [
-        Entity("organization", org.name, acronym=org.acronym) for org in registry_entries()
+        Entity("organization", name, acronym=acronym or None)
+        for name, acronym, _ in read_registry()
     ]
     rng = random.Random(11)
     for pool in (provinces, cities, organizations[1:]):

@@ -1,4 +1,4 @@
-"""Storage benchmark (SPEC §7): articles stored per second, each with its raw page and mentions.
+"""Storage benchmark (docs/SPEC.md §7): articles stored per second, with raw pages and mentions.
 
 Run: `.venv/bin/python benchmarks/storage.py [--articles N] [--mentions M]`. Writes N synthetic
 articles (a ~3 KB body, a ~25 KB raw page, M mentioned entities with one or two spans each,

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from cppcc_watch.errors import BadInput, CppccWatchError
+from cppcc_watch.extract.types import ENTITY_KINDS
 from cppcc_watch.output import FORMATS, default_format, write_records
 from cppcc_watch.report import write_report
 from cppcc_watch.settings import DEFAULT_DB_URL
@@ -317,7 +318,7 @@ def runs(obj: dict[str, Any], spider: str | None, limit: int, fmt: str | None) -
 TABLE_ROWS = 50
 ARTICLE_COLUMNS = ("published_at", "source", "title", "url", "id")
 ENTITY_COLUMNS = ("kind", "name", "acronym", "province", "articles", "mentions", "focus_articles")
-KIND_CHOICE = click.Choice(("province", "city", "organization", "theme"))
+KIND_CHOICE = click.Choice(ENTITY_KINDS)
 since_option = click.option(
     "--since", metavar="DATE", default=None, help="From this YYYY, YYYY-MM or YYYY-MM-DD on."
 )

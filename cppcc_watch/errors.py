@@ -19,9 +19,3 @@ class DatabaseError(CppccWatchError):
 
 class SchemaTooNew(DatabaseError):
     """The database was written by a newer release whose schema this one does not know."""
-
-
-class CrawlFailed(CppccWatchError):
-    """A crawl ran but failed (nothing reachable, a source yielded nothing)."""
-
-    exit_code = 1

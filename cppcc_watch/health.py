@@ -1,4 +1,4 @@
-"""Crawl health: whether a run's counts mean it worked, and if not, why (SPEC §5).
+"""Crawl health: whether a run's counts mean it worked, and if not, why (docs/SPEC.md §5).
 
 Two checks: `assess_run` judges a run on its own counts (nothing fetched, no links, too few
 fields); `assess_history` compares it with the same source's previous successful runs (a share of

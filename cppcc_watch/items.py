@@ -20,7 +20,7 @@ class RawPage:
 
 @dataclass
 class Article:
-    """A news article (SPEC §3). Dates are ISO 8601 strings; `fetched_at` is UTC."""
+    """A news article (docs/SPEC.md §3). Dates are ISO 8601 strings; `fetched_at` is UTC."""
 
     url: str
     source: str

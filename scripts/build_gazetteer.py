@@ -1,17 +1,19 @@
 """Build cppcc_watch/extract/data/gazetteer.json from the source extracts and the curated aliases.
 
-Inputs (see cppcc_watch/extract/data/NOTICE.md for sources and licences):
-- shared/data/gazetteer-sources/gb2260-prefectures.csv: the 333 prefecture-level divisions
+Inputs (sources and licences in data-sources/gazetteer/NOTICE.md and
+cppcc_watch/extract/data/NOTICE.md):
+- data-sources/gazetteer/gb2260-prefectures.csv: the 333 prefecture-level divisions
   (GB/T 2260 codes, Chinese names, parent province); placeholder rows are dropped.
-- shared/data/gazetteer-sources/cpca-adcodes-province-prefecture.csv: seat coordinates (GCJ-02) of
+- data-sources/gazetteer/cpca-adcodes-province-prefecture.csv: seat coordinates (GCJ-02) of
   provinces and prefectures; 那曲 is still listed under its pre-2018 code 5424 there.
-- shared/data/gazetteer-sources/geonames-admin{1,2}-CN-*.tsv: GeoNames romanizations, used only as a
+- data-sources/gazetteer/geonames-admin2-CN-*.tsv: GeoNames romanizations, used only as a
   cross-check of the curated names (several are stale or wrong, see KNOWN_GEONAMES_ERRORS).
-- shared/data/china-provinces/china-provinces.geojson: ISO 3166-2 codes of the 34 provinces.
+- cppcc_watch/report/data/china-provinces.geojson: ISO 3166-2 codes of the 34 provinces.
 - cppcc_watch/extract/data/aliases_places.tsv: canonical English names and aliases (hand-curated).
 
-Run: .venv/bin/python scripts/build_gazetteer.py [--shared PATH]; it fails loudly on any
-inconsistency (counts, missing coordinates, unexpected name collisions) instead of writing bad data.
+Run: .venv/bin/python scripts/build_gazetteer.py [--sources DIR] [--output FILE]; it fails loudly
+on any inconsistency (counts, missing coordinates, unexpected name collisions) instead of writing
+bad data.
 """
 
 from __future__ import annotations
@@ -21,16 +23,18 @@ import csv
 import json
 import re
 import sys
-import unicodedata
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
+
+from cppcc_watch.extract.folding import fold
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "cppcc_watch" / "extract" / "data"
 ALIASES = DATA / "aliases_places.tsv"
 OUTPUT = DATA / "gazetteer.json"
-DEFAULT_SHARED = REPO.parent / "shared"
+PROVINCES = REPO / "cppcc_watch" / "report" / "data" / "china-provinces.geojson"
+SOURCES = REPO / "data-sources" / "gazetteer"
 
 PLACEHOLDERS = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
 MUNICIPALITIES = {"11", "12", "31", "50"}
@@ -77,13 +81,6 @@ UNIT_WORDS = re.compile(
 GEONAMES_SUFFIX = re.compile(
     r"\s+(shi|diqu|zizhizhou|meng|prefecture|county|region|city|municipality)$", re.IGNORECASE
 )
-
-
-def fold(text: str) -> str:
-    """Lowercase, strip diacritics and unify apostrophes: the form the matcher compares."""
-    text = text.replace("’", "'").replace("‘", "'").replace("ʼ", "'")
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
 def read_gb2260(path: Path) -> list[dict[str, str]]:
@@ -197,12 +194,14 @@ def surface_forms(entry: dict[str, Any], kind: str) -> tuple[list[str], list[str
     return list(dict.fromkeys(forms)), list(entry["guarded"])
 
 
-def build(shared: Path) -> dict[str, Any]:
-    """Assemble the gazetteer and check it; raises SystemExit with a message on any problem."""
-    src = shared / "data" / "gazetteer-sources"
+def build(src: Path) -> dict[str, Any]:
+    """Assemble the gazetteer from the extracts in `src` and check it.
+
+    Raises SystemExit with a message on any problem.
+    """
     gb = read_gb2260(src / "gb2260-prefectures.csv")
     coords = read_coordinates(src / "cpca-adcodes-province-prefecture.csv")
-    iso = read_iso_codes(shared / "data" / "china-provinces" / "china-provinces.geojson")
+    iso = read_iso_codes(PROVINCES)
     curated = read_aliases(ALIASES)
     chinese_provinces = _chinese_province_names(src / "cpca-adcodes-province-prefecture.csv")
     region_of = {p: region for region, names in REGIONS.items() for p in names}
@@ -358,10 +357,12 @@ def _check_geonames(cities: list[dict[str, Any]], src: Path) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     """Build and write the gazetteer; print a one-line summary."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="the shared/ folder")
+    parser.add_argument(
+        "--sources", type=Path, default=SOURCES, help="the folder of the source extracts"
+    )
     parser.add_argument("--output", type=Path, default=OUTPUT)
     args = parser.parse_args(argv)
-    gazetteer = build(args.shared)
+    gazetteer = build(args.sources)
     text = json.dumps(gazetteer, ensure_ascii=False, indent=1) + "\n"
     args.output.write_text(text, encoding="utf-8")
     n_forms = sum(len(r["aliases"]) for r in [*gazetteer["provinces"], *gazetteer["cities"]])

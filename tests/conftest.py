@@ -35,10 +35,8 @@ NOT_PORTED = {
     "test_end_to_end.py",
     "test_faults.py",
     "test_health_history.py",
-    "test_migrations.py",
     "test_recheck.py",
     "test_redirect_aliases.py",
-    "test_schema_docs.py",
     "test_store.py",
 }
 

@@ -45,7 +45,7 @@ def test_a_newer_schema_is_refused_and_left_alone(tmp_path: Path) -> None:
     db_path = tmp_path / "future.db"
     Store.open(f"sqlite:///{db_path}").close()
     conn = sqlite3.connect(db_path)
-    conn.execute("INSERT INTO schema_migrations VALUES ('9999_from_the_future', '2030-01-01')")
+    conn.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
     conn.commit()
     conn.close()
     before = digest(db_path)

@@ -1,11 +1,12 @@
-"""Tests of place matching: every trap of ENTITY_RULES.md and the source NOTICE, one case each."""
+"""Tests of place matching: every trap of docs/ENTITY_RULES.md and the sources' NOTICE, one each."""
 
 from __future__ import annotations
 
 import pytest
 
+from cppcc_watch.extract.folding import fold_chars
 from cppcc_watch.extract.gazetteer import Gazetteer
-from cppcc_watch.extract.places import PlaceHit, PlaceMatcher, normalize
+from cppcc_watch.extract.places import PlaceHit, PlaceMatcher
 
 ALL_KINDS = (
     "municipality",
@@ -341,7 +342,7 @@ def test_offsets_survive_non_ascii_text(matcher: PlaceMatcher) -> None:
     text = "«Zürich» — İstanbul… Ürümqi’s “Chengdu”"
     hits = matcher.find(text)
     assert [text[h.start : h.end] for h in hits] == ["Ürümqi", "Chengdu"]
-    assert len(normalize(text)) == len(text)
+    assert len(fold_chars(text)) == len(text)
 
 
 def test_custom_gazetteer() -> None:

@@ -1,4 +1,4 @@
-"""Parametrized tests of the URL heuristics of both sites (pure functions, DESIGN example 7)."""
+"""Parametrized tests of the URL heuristics of both sites (docs/DESIGN.md, example 7)."""
 
 from __future__ import annotations
 
@@ -128,7 +128,6 @@ def test_classification(url: str, site_name: str | None, kind: str) -> None:
     for module in SITES.values():
         is_ours = module is site
         assert module.is_article_url(url) == (is_ours and kind == "article")
-        assert module.is_listing_url(url) == (is_ours and kind == "listing")
 
 
 @pytest.mark.parametrize(

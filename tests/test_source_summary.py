@@ -8,10 +8,8 @@ article's own `source` and `published_at`, not the copies on mentions), on each 
 from __future__ import annotations
 
 import random
-import sqlite3
 from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +18,7 @@ from cppcc_watch.errors import BadInput
 from cppcc_watch.extract.types import Entity, Extraction, Mention
 from cppcc_watch.items import Article
 from cppcc_watch.query import DateRange, Query
-from cppcc_watch.store import Store, migrations, open_engine, upgrade
+from cppcc_watch.store import Store
 from tests.test_query import plain
 
 SOURCES = ("cppcc", "chinadaily")
@@ -330,76 +328,3 @@ def test_a_source_only_stored_articles_have_is_known(db_url: str) -> None:
         found = query.top_entities(source="mirror")
         assert [(e.name, e.articles, e.focus_articles) for e in found] == [("Henan", 1, 1)]
         assert query.top_entities(source="cppcc") == []
-
-
-# -- the migration -------------------------------------------------------------------------------
-
-
-def _rows_at_0007(rng: random.Random) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """Articles (id, url, source, published_at) and mentions (article, entity, count, focus)."""
-    articles, mentions = [], []
-    for number in range(1, 201):
-        day = FIRST_DAY + timedelta(days=rng.randrange(130))
-        published = None if number % 13 == 0 else f"{day.isoformat()}T08:00:00+08:00"
-        articles.append((number, f"http://x/{number}", rng.choice(SOURCES), published))
-        for entity in rng.sample(range(1, len(POOL) + 1), rng.randint(1, 5)):
-            mentions.append((number, entity, rng.randint(1, 4), int(rng.random() < 0.4)))
-    return articles, mentions
-
-
-def _insert(conn: sqlite3.Connection, rows: tuple[list[Any], list[Any]], *, source: bool) -> None:
-    """The same articles, entities and mentions in a database at 0007 or at the newest schema."""
-    articles, mentions = rows
-    conn.executemany(
-        "INSERT INTO entities (id, key, kind, name) VALUES (?, ?, ?, ?)",
-        [(n, f"{e.kind}:{e.name}", e.kind, e.name) for n, e in enumerate(POOL, start=1)],
-    )
-    conn.executemany(
-        "INSERT INTO articles (id, url, source, published_at, title, fetched_at, content_hash,"
-        " first_seen_at) VALUES (?, ?, ?, ?, 't', 'f', 'h', 'f')",
-        articles,
-    )
-    by_id = {row[0]: row for row in articles}
-    if source:
-        conn.executemany(
-            "INSERT INTO mentions (article_id, entity_id, count, focus, published_at, source)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            [(*m, by_id[m[0]][3], by_id[m[0]][2]) for m in mentions],
-        )
-    else:
-        conn.executemany(
-            "INSERT INTO mentions (article_id, entity_id, count, focus, published_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            [(*m, by_id[m[0]][3]) for m in mentions],
-        )
-
-
-def test_migrating_a_0007_database_gives_the_summary_of_a_fresh_one(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    rows = _rows_at_0007(random.Random(5))
-    old, fresh = tmp_path / "old.db", tmp_path / "fresh.db"
-    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:7])
-    engine = open_engine(f"sqlite:///{old}")
-    assert upgrade(engine)[-1] == "0007_entity_monthly_view"
-    engine.dispose()
-    monkeypatch.undo()
-    with sqlite3.connect(old) as conn:
-        _insert(conn, rows, source=False)
-        before = set(conn.execute("SELECT * FROM entity_monthly"))
-    Store.open(f"sqlite:///{old}").close()
-    Store.open(f"sqlite:///{fresh}").close()
-    with sqlite3.connect(fresh) as conn:
-        _insert(conn, rows, source=True)
-    migrated_summary, recount = summary_and_recount(f"sqlite:///{old}")
-    fresh_summary, _ = summary_and_recount(f"sqlite:///{fresh}")
-    assert migrated_summary == fresh_summary == recount
-    with sqlite3.connect(old) as conn:
-        assert conn.execute("SELECT count(*) FROM mentions WHERE source IS NULL").fetchone() == (0,)
-        after = set(conn.execute("SELECT * FROM entity_monthly"))
-        triggers = {
-            row[0] for row in conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger'")
-        }
-    assert {row[:8] for row in after} == before  # same figures summed over sources
-    assert len(after) == len(before)
-    assert sum("focus_articles" in sql for sql in triggers) == 3

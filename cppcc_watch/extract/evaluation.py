@@ -8,13 +8,13 @@ entities per kind, so an entity counts once per article however often it is ment
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from cppcc_watch.extract.folding import fold
 from cppcc_watch.extract.types import Extraction
 
 KIND_KEYS = {
@@ -24,7 +24,6 @@ KIND_KEYS = {
     "theme": "themes",
 }
 DEFAULT_LABELED_DIR = Path(__file__).resolve().parents[2] / "tests" / "labeled"
-_SPACE_RE = re.compile(r"\s+")
 
 
 @dataclass
@@ -85,10 +84,8 @@ def load_labeled(directory: Path | str = DEFAULT_LABELED_DIR) -> list[dict[str, 
 
 
 def normalize(name: str) -> str:
-    """Case-folded name with unified apostrophes, collapsed spaces and no leading "the"."""
-    name = name.replace("’", "'").replace("‘", "'").strip().casefold()
-    name = _SPACE_RE.sub(" ", name)
-    return name.removeprefix("the ")
+    """The folded name (see `fold`) without a leading "the": how labels and results compare."""
+    return fold(name).removeprefix("the ")
 
 
 def organization_canonicalizer() -> Callable[[str], str]:

@@ -7,14 +7,12 @@ every article.
 
 from __future__ import annotations
 
-import inspect
 import re
 from collections import defaultdict
-from collections.abc import Callable
 from functools import cache
 from typing import Any, NamedTuple
 
-from cppcc_watch.extract.types import Entity, Extraction, Mention
+from cppcc_watch.extract.types import ENTITY_KINDS, Entity, Extraction, Mention
 
 SNIPPET_CONTEXT = 60
 # Texts longer than this are matched piecewise (see Extractor._grouped_hits_chunked).
@@ -31,7 +29,6 @@ class _Span(NamedTuple):
     text: str
 
 
-_KINDS = ("province", "city", "organization", "theme")
 # kind -> entity key (a name, or (name, province) for cities) -> hits in text order
 _Grouped = dict[str, defaultdict[Any, list[Any]]]
 
@@ -48,7 +45,6 @@ class Extractor:
         self.places = places
         self.themes = themes
         self.gazetteer = gazetteer
-        self._themes_exclude = _accepts_exclude(themes.find)
         self._attributes: dict[tuple[str, ...], dict[str, Any]] = {}
 
     def extract(self, body: str, title: str = "") -> Extraction:
@@ -85,7 +81,7 @@ class Extractor:
         """
         if len(text) <= CHUNK_SIZE:
             return self._grouped_hits(text)
-        grouped: _Grouped = {kind: defaultdict(list) for kind in _KINDS}
+        grouped: _Grouped = {kind: defaultdict(list) for kind in ENTITY_KINDS}
         acronyms: dict[str, str] = {}
         for offset, chunk in _chunks(text, CHUNK_SIZE):
             part, part_acronyms = self._grouped_hits(chunk)
@@ -117,11 +113,7 @@ class Extractor:
                 provinces[h.name].append(h)
             else:
                 cities[h.name, h.province].append(h)
-        if self._themes_exclude:
-            theme_hits = self.themes.find(text, exclude=org_spans)
-        else:
-            theme_hits = self.themes.find(text)
-        for h in theme_hits:
+        for h in self.themes.find(text, exclude=org_spans):
             themes[h.theme].append(h)
         grouped: _Grouped = {
             "province": provinces,
@@ -270,13 +262,6 @@ def _check_text(value: object, what: str) -> str:
     if isinstance(value, str):
         return value
     raise TypeError(f"extract_entities: {what} must be str, not {type(value).__name__}")
-
-
-def _accepts_exclude(find: Callable[..., Any]) -> bool:
-    try:
-        return "exclude" in inspect.signature(find).parameters
-    except (TypeError, ValueError):
-        return False
 
 
 @cache

@@ -7,21 +7,15 @@ it and answers look-ups by name or alias. `Gazetteer.load()` reads the file once
 from __future__ import annotations
 
 import json
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from cppcc_watch.extract.folding import fold
+
 DATA_FILE = "gazetteer.json"
-
-
-def fold(text: str) -> str:
-    """Lowercase, strip diacritics and unify apostrophes (how names are compared)."""
-    text = text.replace("’", "'").replace("‘", "'").replace("ʼ", "'")
-    decomposed = unicodedata.normalize("NFD", text)
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).lower().split())
 
 
 @dataclass(frozen=True)
@@ -126,10 +120,6 @@ class Gazetteer:
             parent = self.province(province)
             candidates = [c for c in candidates if parent is not None and c.province == parent.name]
         return candidates[0] if len(candidates) == 1 else None
-
-    def cities_named(self, name: str) -> list[City]:
-        """Every city that `name` may stand for (two for the five shared names)."""
-        return list(self._cities.get(fold(name), []))
 
 
 @cache

@@ -1,4 +1,4 @@
-"""Find named organizations in an article's text (ENTITY_RULES.md, "organization").
+"""Find named organizations in an article's text (docs/ENTITY_RULES.md, "organization").
 
 Two sources of hits, merged so that every form of one organization gets one canonical name:
 - a curated registry (data/organizations.tsv: canonical full English name, acronym, aliases),
@@ -18,12 +18,36 @@ import csv
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import ahocorasick
 
 DEFAULT_REGISTRY = Path(__file__).parent / "data" / "organizations.tsv"
+
+
+class RegistryEntry(NamedTuple):
+    """One organization of the registry: canonical name, acronym ("" if none) and aliases."""
+
+    name: str
+    acronym: str
+    aliases: list[str]
+
+
+def read_registry(path: Path = DEFAULT_REGISTRY) -> Iterator[RegistryEntry]:
+    """The organizations of a registry file (data/organizations.tsv's format), in file order.
+
+    The one reader of the registry: the matcher builds its automaton from it, and name look-ups
+    can take every name and alias from it.
+    """
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = csv.reader((line for line in handle if not line.startswith("#")), delimiter="\t")
+        next(rows, None)  # the header
+        for row in rows:
+            if row and row[0].strip():
+                name, acronym, aliases = [*row, "", "", ""][:3]
+                parts = [a.strip() for a in aliases.split("|") if a.strip()]
+                yield RegistryEntry(name.strip(), acronym.strip(), parts)
 
 
 def _words(text: str) -> list[str]:
@@ -103,28 +127,6 @@ _ACRONYM_DEF_RE = re.compile(r"\(([A-Z][A-Za-z&-]{1,9})\)")
 
 
 @dataclass(frozen=True)
-class RegistryEntry:
-    """One organization of the registry: canonical name, acronym and other names."""
-
-    name: str
-    acronym: str | None
-    aliases: tuple[str, ...]
-
-
-def registry_entries(path: Path = DEFAULT_REGISTRY) -> Iterator[RegistryEntry]:
-    """The organizations of a registry file (TSV: name, acronym, aliases separated by "|";
-    lines starting with "#" are comments, the first other line is the header)."""
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = csv.reader((line for line in handle if not line.startswith("#")), delimiter="\t")
-        next(rows, None)
-        for row in rows:
-            if row and row[0].strip():
-                name, acronym, aliases = [*row, "", "", ""][:3]
-                others = tuple(alias.strip() for alias in aliases.split("|") if alias.strip())
-                yield RegistryEntry(name.strip(), acronym.strip() or None, others)
-
-
-@dataclass(frozen=True)
 class OrgHit:
     """One organization mention: offsets into the text, the text as written, canonical name."""
 
@@ -172,13 +174,13 @@ class OrganizationMatcher:
     # -- registry -------------------------------------------------------------------------------
 
     def _load(self, path: Path) -> None:
-        for entry in registry_entries(path):
-            self._add(entry.name, entry.acronym, entry.aliases)
+        for name, acronym, aliases in read_registry(path):
+            self._add(name, acronym or None, aliases)
 
     def _add(self, name: str, acronym: str | None, aliases: Iterable[str]) -> None:
         index = len(self._orgs)
         self._orgs.append(_Org(name, acronym))
-        forms = {name, *(a.strip() for a in aliases if a.strip())}
+        forms = {name, *aliases}
         if acronym:
             forms.add(acronym)
         for form in forms:
@@ -642,9 +644,3 @@ def _merge_forms(hits: list[OrgHit]) -> list[OrgHit]:
         else hit
         for hit in hits
     ]
-
-
-@lru_cache(maxsize=4)
-def default_matcher(registry_path: Path | None = None) -> OrganizationMatcher:
-    """A shared matcher over the package registry (building the automaton once)."""
-    return OrganizationMatcher(registry_path)

@@ -1,4 +1,4 @@
-"""Find mentions of China's provinces and cities in an article's text (ENTITY_RULES.md).
+"""Find mentions of China's provinces and cities in an article's text (docs/ENTITY_RULES.md).
 
 One pass of an Aho-Corasick automaton over a case- and accent-folded copy of the text (same length,
 so offsets carry over) finds every surface form of the gazetteer; time is linear in the text and
@@ -19,9 +19,9 @@ flat in the gazetteer's size. The candidates are then filtered by rules that nee
   Chinese surname ("Li Changchun", "Chen Jining") or before one ("Jinhua Li said").
 - municipalities are a province hit and a city hit on the same span; a city never implies its
   province; "Jilin"/"Hainan" alone are the provinces ("Jilin City" is the city).
-- cities are municipalities and prefecture-level cities (ENTITY_RULES); autonomous prefectures,
-  prefectures and leagues are matched (so "Hainan Tibetan autonomous prefecture" is not Hainan
-  province) but reported only if `city_kinds` asks for them.
+- cities are municipalities and prefecture-level cities (docs/ENTITY_RULES.md); autonomous
+  prefectures, prefectures and leagues are matched (so "Hainan Tibetan autonomous prefecture" is
+  not Hainan province) but reported only if `city_kinds` asks for them.
 - a name shared by two cities (Suzhou, Taizhou, Fuzhou, Yichun, Yulin) takes the province written
   next to it ("Suzhou, Jiangsu"), else the only candidate province named within 100 characters,
   else the only one named anywhere in the text; otherwise the hit is left out.
@@ -34,16 +34,16 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-import unicodedata
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import ahocorasick
 
-from cppcc_watch.extract.gazetteer import Gazetteer, fold
+from cppcc_watch.extract.folding import fold, fold_chars
+from cppcc_watch.extract.gazetteer import Gazetteer
 
 CONTEXT_WINDOW = 100
-# ENTITY_RULES: a city is a municipality or a prefecture-level city; autonomous prefectures,
+# docs/ENTITY_RULES.md: a city is a municipality or a prefecture-level city; autonomous prefectures,
 # prefectures and leagues are prefecture-level too, but not cities.
 CITY_KINDS = frozenset({"municipality", "prefecture-level city"})
 
@@ -122,36 +122,6 @@ class _Form:
     one_word: bool
 
 
-def _fold_table() -> dict[int, str]:
-    """A 1:1 character translation from lowercase text to the folded form (same length)."""
-    table: dict[int, str] = {}
-    for code in range(0x80, 0x2100):
-        char = chr(code)
-        lowered = char.lower()
-        bare = "".join(
-            c for c in unicodedata.normalize("NFD", lowered) if not unicodedata.combining(c)
-        )
-        if len(bare) == 1 and bare != char:
-            table[code] = bare
-    table.update({ord(c): "'" for c in "’‘ʼ′"})
-    table.update({ord(c): " " for c in "\u00a0\u2002\u2003\u2009\u202f"})
-    table.update({ord(c): "-" for c in "‐‑–—"})
-    return table
-
-
-_FOLD_TABLE = _fold_table()
-
-
-def normalize(text: str) -> str:
-    """The text lowercased, accents stripped, apostrophes and spaces unified; same length."""
-    lowered = text.lower()
-    if len(lowered) != len(text):
-        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-    if not lowered.isascii():
-        lowered = lowered.translate(_FOLD_TABLE)
-    return lowered
-
-
 class PlaceMatcher:
     """Finds province and city mentions in a text; build once, reuse for every article."""
 
@@ -224,7 +194,7 @@ class PlaceMatcher:
 
     def _candidates(self, text: str) -> list[tuple[int, int, _Form]]:
         """Whole-word, capitalized matches, leftmost-longest, without overlaps."""
-        folded = normalize(text)
+        folded = fold_chars(text)
         size = len(text)
         found = []
         for last, form in self._automaton.iter(folded):

@@ -1,4 +1,4 @@
-"""Find theme cues in an article's text (ENTITY_RULES.md, "theme").
+"""Find theme cues in an article's text (docs/ENTITY_RULES.md, "theme").
 
 A theme is assigned when the text discusses it explicitly: at least one cue phrase of the theme
 (data/themes.tsv) occurs as whole words. Matching is one Aho-Corasick pass over a normalized copy
@@ -21,7 +21,6 @@ import csv
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import ahocorasick
@@ -223,9 +222,3 @@ class _Spans:
     def contain(self, start: int, end: int) -> bool:
         index = bisect_right(self._starts, start) - 1
         return index >= 0 and self._ends[index] >= end
-
-
-@lru_cache(maxsize=4)
-def default_matcher(cues_path: Path | None = None) -> ThemeMatcher:
-    """A shared matcher over the package cue file (building the automaton once)."""
-    return ThemeMatcher(cues_path)

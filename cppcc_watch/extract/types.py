@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-KINDS = ("province", "city", "organization", "theme")
+#: The kinds of entity, in the order the tool lists them: the one definition, which the database
+#: schema, the CLI and the report import.
+ENTITY_KINDS = ("province", "city", "organization", "theme")
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ class Entity:
         return len(self.mentions)
 
     def to_json(self) -> dict[str, Any]:
-        """The entity as the `extract` command prints it (SPEC §5)."""
+        """The entity as the `extract` command prints it (docs/SPEC.md §5)."""
         data: dict[str, Any] = {"name": self.name, "mentions": self.count}
         if self.kind == "city":
             data["province"] = self.province
@@ -81,7 +83,7 @@ class Extraction:
         return [*self.provinces, *self.cities, *self.organizations, *self.themes]
 
     def to_json(self) -> dict[str, list[dict[str, Any]]]:
-        """The JSON object of the `extract` command (SPEC §5)."""
+        """The JSON object of the `extract` command (docs/SPEC.md §5)."""
         return {
             "provinces": [e.to_json() for e in self.provinces],
             "cities": [e.to_json() for e in self.cities],

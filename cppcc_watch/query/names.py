@@ -18,7 +18,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from cppcc_watch.errors import BadInput
 from cppcc_watch.extract.gazetteer import Gazetteer, fold
-from cppcc_watch.extract.organizations import registry_entries
+from cppcc_watch.extract.organizations import read_registry
 from cppcc_watch.extract.themes import THEMES
 from cppcc_watch.query.reader import Reader
 from cppcc_watch.query.results import EntityRef
@@ -55,10 +55,10 @@ def _known_names() -> _Known:
     for city in gazetteer.cities:
         for form in (city.name, *city.aliases, *city.guarded):
             add("city", form, (city.name, city.province))
-    for org in registry_entries():
-        for form in (org.name, org.acronym or "", *org.aliases):
+    for name, acronym, aliases in read_registry():
+        for form in (name, acronym, *aliases):
             if form:
-                add("organization", form, (org.name, None))
+                add("organization", form, (name, None))
     for theme in THEMES:
         add("theme", theme, (theme, None))
         add("theme", theme.replace("_", " "), (theme, None))

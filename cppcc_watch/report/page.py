@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 import plotly.io
 import plotly.offline
 
+from cppcc_watch.extract.types import ENTITY_KINDS
 from cppcc_watch.query import ArticleEntity, ArticleResult, EntityCount
 from cppcc_watch.report import charts
 from cppcc_watch.report.gather import (
@@ -31,7 +32,6 @@ from cppcc_watch.report.gather import (
 CHIPS_PER_KIND = 6
 #: Crawl runs listed in the table under the crawl chart.
 RUNS_LISTED = 10
-_KIND_ORDER = ("province", "city", "organization", "theme")
 _EMPTY_TOPOLOGY = {
     "type": "Topology",
     "arcs": [],
@@ -265,7 +265,7 @@ def _latest_table(latest: list[tuple[ArticleResult, list[ArticleEntity]]]) -> st
 
 
 def _chips(entities: Iterable[ArticleEntity]) -> str:
-    by_kind: dict[str, list[ArticleEntity]] = {kind: [] for kind in _KIND_ORDER}
+    by_kind: dict[str, list[ArticleEntity]] = {kind: [] for kind in ENTITY_KINDS}
     for entity in entities:
         by_kind.setdefault(entity.kind, []).append(entity)
     chips = []

@@ -16,8 +16,7 @@ SITES: dict[str, SiteModule] = {cppcc.NAME: cppcc, chinadaily.NAME: chinadaily}
 
 def site_for_url(url: str) -> SiteModule | None:
     """The site module serving a URL: CPPCC hosts (and /cppcc/ on China Daily), else China Daily."""
-    if cppcc.site_path(url) is not None:
-        return cppcc
-    if chinadaily.is_china_daily_host(url):
-        return chinadaily
+    for site in (cppcc, chinadaily):
+        if site.site_path(url) is not None:
+            return site
     return None

@@ -1,7 +1,8 @@
 """China Daily English (www.chinadaily.com.cn): URL rules and page objects.
 
-Articles are `//{sub}.chinadaily.com.cn/a/YYYYMM/DD/WS<24 hex>[_N].html` on any subdomain;
-listings are section paths such as `/china/governmentandpolicy/page_2.html` (research/sites.md §2).
+Articles are `//{sub}.chinadaily.com.cn/a/YYYYMM/DD/WS<24 hex>[_N].html` on any subdomain,
+canonical on `https://www.chinadaily.com.cn`; listings are section paths such as
+`/china/governmentandpolicy/page_2.html` (docs/research/sites.md §2).
 The CPPCC subsite under regional./subsites.chinadaily.com.cn/cppcc/ belongs to `sites.cppcc`.
 
 The by-line `span.info_l` reads "By AUTHOR | source | Updated: YYYY-MM-DD HH:MM" or
@@ -12,23 +13,20 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from parsel import Selector
 
 from cppcc_watch.sites.common import (
     BaseArticlePage,
     BaseListingPage,
+    UrlRules,
     clean_text,
     find_container,
-    first_text,
     iso_beijing,
-    links_containing,
     meta_content,
     normalize_author,
     normalize_outlet,
-    strip_query,
-    strip_title_suffix,
     updated_line,
     url_date,
 )
@@ -56,62 +54,34 @@ BODY_CSS = (
 LIST_CSS = ("#lft-art div.tw3_01_2", "div.tw3_01_2", "#lft-art", ".lft_art")
 
 
-def is_china_daily_host(url: str) -> bool:
-    """True for chinadaily.com.cn and its subdomains, except the CPPCC subsite's /cppcc/ paths."""
+def site_path(url: str) -> str | None:
+    """The path of a URL on chinadaily.com.cn or a subdomain, or None if not on the site (the CPPCC
+    subsite's /cppcc/ paths are not)."""
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     if host != "chinadaily.com.cn" and not host.endswith(".chinadaily.com.cn"):
-        return False
+        return None
     path = parts.path or "/"
-    return not (host in _CPPCC_PREFIXED_HOSTS and (path == "/cppcc" or path.startswith("/cppcc/")))
-
-
-def _article_match(url: str) -> re.Match[str] | None:
-    if not is_china_daily_host(url):
+    if host in _CPPCC_PREFIXED_HOSTS and (path == "/cppcc" or path.startswith("/cppcc/")):
         return None
-    return _ARTICLE_RE.match(urlsplit(url).path)
+    return path
 
 
-def _listing_match(url: str) -> re.Match[str] | None:
-    if not is_china_daily_host(url):
-        return None
-    path = urlsplit(url).path or "/"
-    return _LISTING_RES[0].match(path) or _LISTING_RES[1].match(path)
-
-
-def is_article_url(url: str) -> bool:
-    """True for an article page (`/a/YYYYMM/DD/WS….html`, any page) on a China Daily host."""
-    return _article_match(url) is not None
-
-
-def is_listing_url(url: str) -> bool:
-    """True for a section page (`/china/governmentandpolicy`, `.../page_3.html`) or home."""
-    return _listing_match(url) is not None
-
-
-def canonical_url(url: str) -> str:
-    """`https://www.chinadaily.com.cn/a/YYYYMM/DD/WS….html` whatever the subdomain or page.
-
-    Other URLs only lose their query and fragment.
-    """
-    match = _article_match(url)
-    if not match:
-        return strip_query(url)
-    month, day, article_id, _ = match.groups()
-    return f"https://{CANONICAL_HOST}/a/{month}/{day}/{article_id}.html"
-
-
-def page_number(url: str) -> int:
-    """The page number of an article (`WS…_2.html` -> 2) or listing (`page_3.html` -> 3)."""
-    match = _article_match(url) or _listing_match(url)
-    if match and match.groups()[-1]:
-        return int(match.groups()[-1])
-    return 1
+URLS = UrlRules(
+    site_path,
+    _ARTICLE_RE,
+    _LISTING_RES,
+    canonical=f"https://{CANONICAL_HOST}/a/{{0}}/{{1}}/{{2}}.html",
+    page_file="{0}{1}.html",
+)
+is_article_url = URLS.is_article_url
+canonical_url = URLS.canonical_url
+page_number = URLS.page_number
 
 
 def listing_section(url: str) -> str | None:
     """The section path of a listing URL (`/china/governmentandpolicy`); None if not a listing."""
-    match = _listing_match(url)
+    match = URLS.listing_match(url)
     if not match:
         return None
     return "/" + (match.group(1) or "")
@@ -120,24 +90,16 @@ def listing_section(url: str) -> str | None:
 class ListingPage(BaseListingPage):
     """A China Daily section page (`/china/governmentandpolicy/page_N.html`)."""
 
+    urls = URLS
     list_css = LIST_CSS
-    is_article_url = staticmethod(is_article_url)
-    page_number = staticmethod(page_number)
     listing_section = staticmethod(listing_section)
 
 
 class ArticlePage(BaseArticlePage):
     """A China Daily article page: the standard template (`.lft_art`) or a gallery (`.ce_art`)."""
 
-    canonical_url = staticmethod(canonical_url)
-
-    def title(self) -> str | None:
-        """The h1 headline, else og:title, else `<title>` without " - Chinadaily.com.cn"."""
-        return (
-            first_text(self.sel, TITLE_CSS)
-            or meta_content(self.sel, "og:title")
-            or strip_title_suffix(self.sel.xpath("//title/text()").get())
-        )
+    urls = URLS
+    title_css = TITLE_CSS
 
     @cached_property
     def _info_parts(self) -> list[str]:
@@ -180,22 +142,3 @@ class ArticlePage(BaseArticlePage):
     def body_container(self) -> Selector | None:
         """`#Content` inside the article block."""
         return find_container(self.sel, BODY_CSS)
-
-    def page_links(self) -> list[str]:
-        """All pages of a multi-page article (`WS….html`, `WS…_2.html`...); [] for one page."""
-        own = _article_match(self.url)
-        if not own:
-            return []
-        numbers = {page_number(self.url)}
-        for link in links_containing(self.sel, self.url, own.group(3)):
-            match = _article_match(link)
-            if match and match.group(1, 2, 3) == own.group(1, 2, 3):
-                numbers.add(page_number(link))
-        last = max(numbers)
-        if last < 2:
-            return []
-        parts = urlsplit(self.url)
-        head = parts.path.rsplit("/", 1)[0]
-        article_id = own.group(3)
-        names = [f"{article_id}.html"] + [f"{article_id}_{n}.html" for n in range(2, last + 1)]
-        return [urlunsplit((parts.scheme, parts.netloc, f"{head}/{n}", "", "")) for n in names]

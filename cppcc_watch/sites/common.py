@@ -1,5 +1,6 @@
-"""Helpers shared by the site page objects: text cleaning, boilerplate and caption filtering,
-Beijing-time date parsing, body extraction from an HTML container, and multi-page merging.
+"""Helpers shared by the site page objects: URL rules from path patterns, text cleaning,
+boilerplate and caption filtering, Beijing-time date parsing, body extraction from an HTML
+container, and multi-page merging.
 
 Everything here is a pure function of strings or parsel selectors; nothing needs a Scrapy engine.
 """
@@ -7,7 +8,7 @@ Everything here is a pure function of strings or parsel selectors; nothing needs
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -125,6 +126,89 @@ def strip_query(url: str) -> str:
     """The URL without its query string and fragment."""
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+class UrlRules:
+    """A site's URL rules, made from where its pages live and the shapes of their paths.
+
+    `site_path` gives a URL's path within the site, None when the URL is not on the site;
+    `article` matches an article page's path, with the groups (month, day, id, page number);
+    `listings` match a listing page's path, with the groups (section, page number);
+    `canonical` is an article's canonical URL, formatted with the article groups; `page_file`
+    the file name of one page of an article, formatted with its id and "" (first page) or "_N".
+    """
+
+    def __init__(
+        self,
+        site_path: Callable[[str], str | None],
+        article: re.Pattern[str],
+        listings: tuple[re.Pattern[str], ...],
+        canonical: str,
+        page_file: str,
+    ) -> None:
+        self.site_path = site_path
+        self.article = article
+        self.listings = listings
+        self.canonical = canonical
+        self.page_file = page_file
+
+    def article_match(self, url: str) -> re.Match[str] | None:
+        """The article pattern's match on the URL's path, if the URL is an article of the site."""
+        path = self.site_path(url)
+        return self.article.match(path) if path is not None else None
+
+    def listing_match(self, url: str) -> re.Match[str] | None:
+        """The first listing pattern's match on the URL's path, if the URL is a listing."""
+        path = self.site_path(url)
+        if path is None:
+            return None
+        for pattern in self.listings:
+            match = pattern.match(path)
+            if match:
+                return match
+        return None
+
+    def is_article_url(self, url: str) -> bool:
+        """True for an article page (any page of it) on the site."""
+        return self.article_match(url) is not None
+
+    def canonical_url(self, url: str) -> str:
+        """An article's canonical URL, whatever its host or page; other URLs lose their query."""
+        match = self.article_match(url)
+        return self.canonical.format(*match.groups()) if match else strip_query(url)
+
+    def page_number(self, url: str) -> int:
+        """The page number of an article or listing URL (1 for a first page or any other URL)."""
+        match = self.article_match(url) or self.listing_match(url)
+        if match and match.groups()[-1]:
+            return int(match.groups()[-1])
+        return 1
+
+    def article_pages(self, sel: Selector, url: str) -> list[str]:
+        """Every page of the multi-page article at `url`, on its host; [] for a single page.
+
+        Pagers skip pages ("< 1 ... 5 6 7 ... 13 >"), so every page up to the highest number
+        that the page `sel` links to is listed.
+        """
+        own = self.article_match(url)
+        if not own:
+            return []
+        article_id = own.group(3)
+        last = int(own.group(4) or 1)
+        for link in links_containing(sel, url, article_id):
+            match = self.article_match(link)
+            if match and match.group(1, 2, 3) == own.group(1, 2, 3):
+                last = max(last, int(match.group(4) or 1))
+        if last < 2:
+            return []
+        parts = urlsplit(url)
+        head = parts.path.rsplit("/", 1)[0]
+        names = [
+            self.page_file.format(article_id, f"_{n}" if n > 1 else "") for n in range(1, last + 1)
+        ]
+        return [
+            urlunsplit((parts.scheme, parts.netloc, f"{head}/{name}", "", "")) for name in names
+        ]
 
 
 def absolute_links(sel: Selector, base_url: str) -> list[str]:
@@ -430,25 +514,16 @@ class BaseListingPage:
     """What the section listing pages of both sites share: the articles a page lists and the
     further pages of its section.
 
-    A subclass gives its site's list containers (`list_css`) and URL rules (`is_article_url`,
-    `page_number`, `listing_section`, as static methods).
+    A subclass gives its site's URL rules (`urls`), list containers (`list_css`) and
+    `listing_section` (a static method).
     """
 
+    urls: UrlRules
     list_css: tuple[str, ...] = ()
 
     def __init__(self, html: str, url: str, selector: Selector | None = None) -> None:
         self.url = url
         self.sel = selector if selector is not None else make_selector(html)
-
-    @staticmethod
-    def is_article_url(url: str) -> bool:
-        """True for an article URL of the site (overridden per site)."""
-        return False
-
-    @staticmethod
-    def page_number(url: str) -> int:
-        """The page number of a listing URL (overridden per site)."""
-        return 1
 
     @staticmethod
     def listing_section(url: str) -> str | None:
@@ -457,7 +532,7 @@ class BaseListingPage:
 
     def current_page(self) -> int:
         """This listing's page number (1 for a section's first page)."""
-        return self.page_number(self.url)
+        return self.urls.page_number(self.url)
 
     def article_links(self) -> list[str]:
         """Absolute article URLs of the list items, in page order, each once (spam dropped).
@@ -467,11 +542,11 @@ class BaseListingPage:
         for css in self.list_css:
             scope = self.sel.css(css)
             links = [
-                u for s in scope for u in absolute_links(s, self.url) if self.is_article_url(u)
+                u for s in scope for u in absolute_links(s, self.url) if self.urls.is_article_url(u)
             ]
             if links:
                 return dedupe(links)
-        return dedupe(u for u in absolute_links(self.sel, self.url) if self.is_article_url(u))
+        return dedupe(u for u in absolute_links(self.sel, self.url) if self.urls.is_article_url(u))
 
     def next_page_links(self) -> list[str]:
         """Later pages of the same section on the same host ("Next", numbered pager links).
@@ -487,7 +562,7 @@ class BaseListingPage:
         for link in absolute_links(self.sel, self.url):
             if self.listing_section(link) != section or urlsplit(link).hostname != host:
                 continue
-            number = self.page_number(link)
+            number = self.urls.page_number(link)
             if number > current:
                 pages.setdefault(number, strip_query(link))
         return [pages[n] for n in sorted(pages)]
@@ -496,9 +571,12 @@ class BaseListingPage:
 class BaseArticlePage:
     """What the article pages of both sites share: raw HTML, cached text, and `to_article`.
 
-    A subclass defines `canonical_url`, `title`, `published_at`, `author`, `outlet`,
-    `body_container` and `page_links`.
+    A subclass gives its site's URL rules (`urls`) and headline selectors (`title_css`), and
+    defines `published_at`, `author`, `outlet` and `body_container`.
     """
+
+    urls: UrlRules
+    title_css: tuple[str, ...] = ()
 
     def __init__(self, html: str, url: str, selector: Selector | None = None) -> None:
         self.html = html or ""
@@ -506,14 +584,13 @@ class BaseArticlePage:
         self.sel = selector if selector is not None else make_selector(self.html)
         self._text: tuple[list[str], list[str]] | None = None
 
-    @staticmethod
-    def canonical_url(url: str) -> str:
-        """The canonical URL of the article (overridden per site)."""
-        return strip_query(url)
-
     def title(self) -> str | None:
-        """The headline (overridden per site)."""
-        return None
+        """The headline: from `title_css`, else og:title, else `<title>` without the site name."""
+        return (
+            first_text(self.sel, self.title_css)
+            or meta_content(self.sel, "og:title")
+            or strip_title_suffix(self.sel.xpath("//title/text()").get())
+        )
 
     def published_at(self) -> str | None:
         """The publication time in ISO 8601 with +08:00 (overridden per site)."""
@@ -536,8 +613,8 @@ class BaseArticlePage:
         return largest_paragraph_block(self.sel)
 
     def page_links(self) -> list[str]:
-        """Absolute URLs of all pages of a multi-page article (overridden per site)."""
-        return []
+        """Absolute URLs of all pages of a multi-page article; [] for a single page."""
+        return self.urls.article_pages(self.sel, self.url)
 
     def _paragraphs(self) -> tuple[list[str], list[str]]:
         if self._text is None:
@@ -559,7 +636,7 @@ class BaseArticlePage:
         """This page as an Article (one page; multi-page articles are joined by `merge_pages`)."""
         title, body = self.title(), self.body()
         return Article(
-            url=self.canonical_url(self.url),
+            url=self.urls.canonical_url(self.url),
             source=source,
             section=section,
             title=title,

@@ -1,13 +1,13 @@
-"""The storage layer: SQLite (or any SQLAlchemy database) behind a small repository API.
+"""The storage layer: SQLite or PostgreSQL behind a small repository API.
 
 `Store` is what pipelines, the CLI and notebooks use; `open_engine` opens a database with the
-right SQLite settings; `migrations` holds the versioned schema.
+right settings for its kind (`dialects`); `migrations` holds the versioned schema.
 """
 
 from __future__ import annotations
 
 from cppcc_watch.store.engine import open_engine
-from cppcc_watch.store.migrations import MIGRATIONS, SCHEMA_VERSION, upgrade
+from cppcc_watch.store.migrations import pending_migrations, upgrade
 from cppcc_watch.store.repository import Store, UpsertResult
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Store", "UpsertResult", "open_engine", "upgrade"]
+__all__ = ["Store", "UpsertResult", "open_engine", "pending_migrations", "upgrade"]

@@ -1,17 +1,35 @@
 """What every table, view and column of the database means, and canned queries, for datasette.
 
-`TABLES` is the one place the schema is described in words; `datasette_metadata()` turns it into
-datasette's metadata (table and column descriptions, full-text search, canned queries).
-Run `python -m cppcc_watch.store.metadata > datasette/metadata.json` (the copy in the repository,
-checked by a test), then `datasette data/cppcc_watch.db -m datasette/metadata.json`. A test checks
-that every table and column of the migrated schema is described here, and that every canned
-query runs.
+`TABLES` is the one place the schema is described in words. Two files are made from it, and
+tests check that both are current:
+- `python -m cppcc_watch.store.metadata > datasette/metadata.json`: datasette's metadata (table
+  and column descriptions, full-text search, canned queries), for
+  `datasette data/cppcc_watch.db -m datasette/metadata.json`;
+- `python -m cppcc_watch.store.metadata --schema-doc docs/schema.md`: the tables-and-views part
+  of that page, with the columns, types, keys and indexes of a freshly migrated database.
+A test checks that every table and column of the migrated schema is described here, and that
+every canned query runs.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import textwrap
+from pathlib import Path
 from typing import Any
+
+from sqlalchemy import Engine, inspect
+from sqlalchemy.types import NullType
+
+from cppcc_watch.store import open_engine, upgrade
+from cppcc_watch.store.schema import ENTITY_KINDS, REJECT_STAGES, RUN_STATUSES, SPAN_FIELDS
+
+
+def _one_of(values: tuple[str, ...]) -> str:
+    """The allowed values of a column as a sentence: `a, b or c.`"""
+    return f"{', '.join(values[:-1])} or {values[-1]}."
+
 
 TABLES: dict[str, tuple[str, dict[str, str]]] = {
     "articles": (
@@ -50,7 +68,9 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
     ),
     "article_aliases": (
         "URLs that redirected to a stored article (listed under one URL, stored under another), "
-        "so that a crawl knows them and does not fetch the article again.",
+        "so that a crawl knows them and does not fetch the article again. A redirect that only "
+        "changes the scheme or the host (http to https, the regional copy) needs none: the "
+        "canonical URL is the same.",
         {
             "url": "The canonical form of the URL that redirected.",
             "article_id": "The article it led to (articles.id).",
@@ -73,7 +93,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         {
             "id": "Entity id.",
             "key": "Identity: kind:name, or city:name|province for cities.",
-            "kind": "province, city, organization or theme.",
+            "kind": _one_of(ENTITY_KINDS),
             "name": "Canonical name (a theme's id for themes).",
             "acronym": "An organization's acronym, where known.",
             "code": "ISO 3166-2 code of a province; administrative code of a city.",
@@ -101,7 +121,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "id": "Span id.",
             "article_id": "The article (articles.id).",
             "entity_id": "The entity (entities.id).",
-            "field": "title or body.",
+            "field": _one_of(SPAN_FIELDS),
             "start": "Character offset where the mention starts in that field.",
             "end": "Character offset just after the mention.",
             "text": "The text as written.",
@@ -115,7 +135,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "spider": "Spider name.",
             "started_at": "Start (UTC).",
             "finished_at": "End (UTC); NULL while running.",
-            "status": "running, ok, failed or interrupted.",
+            "status": _one_of(RUN_STATUSES),
             "reason": "Why it failed or was interrupted (health check, errors).",
             "listing_pages": "Listing pages fetched.",
             "article_pages": "Article pages fetched.",
@@ -136,7 +156,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "id": "Reject id.",
             "run_id": "The run (crawl_runs.id), if known.",
             "url": "The page or article URL.",
-            "stage": "request, parse, validate or store.",
+            "stage": _one_of(REJECT_STAGES),
             "reason": "Why it was dropped.",
             "at": "When (UTC).",
         },
@@ -153,8 +173,13 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "focus_articles": "Those of the articles the entity is the focus of (places only).",
         },
     ),
+    "alembic_version": (
+        "The schema revision of this database (Alembic); a newer release upgrades it in place.",
+        {"version_num": "Revision id, such as 0010_release_0_1."},
+    ),
     "schema_migrations": (
-        "Schema migrations applied to this database, by name.",
+        "Schema migrations of release 0.1.0 applied to this database, by name; the last, "
+        "0011_moved_to_alembic, makes that release refuse it (later ones are in alembic_version).",
         {"name": "Migration name.", "applied_at": "When it was applied (UTC)."},
     ),
     "article_entities": (
@@ -215,7 +240,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "entity_id": "The entity.",
             "kind": "Entity kind.",
             "name": "Entity name.",
-            "field": "title or body.",
+            "field": _one_of(SPAN_FIELDS),
             "start": "Start offset.",
             "end": "End offset.",
             "text": "The text as written.",
@@ -325,9 +350,103 @@ def datasette_metadata(database: str = "cppcc_watch") -> dict[str, Any]:
     }
 
 
-def main() -> None:
-    """Print the datasette metadata as JSON."""
-    print(json.dumps(datasette_metadata(), indent=2, ensure_ascii=False))
+#: The lines around the part of docs/schema.md that `schema_markdown` writes.
+DOC_START = (
+    "<!-- Generated from cppcc_watch/store/metadata.py (TABLES) and the migrated schema by\n"
+    "     python -m cppcc_watch.store.metadata --schema-doc docs/schema.md: edit it there. -->"
+)
+DOC_END = "<!-- End of the generated part. -->"
+
+
+def schema_markdown(engine: Engine) -> str:
+    """Every table and view of the database at `engine`, described from `TABLES`, in Markdown.
+
+    Columns, declared types, keys, NOT NULL and indexes are read from the database itself (a
+    migrated SQLite database for docs/schema.md); a table, view or column that `TABLES` does not
+    describe raises KeyError.
+    """
+    inspector = inspect(engine)
+    names = {name: "table" for name in inspector.get_table_names()}
+    names.update({name: "view" for name in inspector.get_view_names()})
+    undescribed = [n for n in names if n not in TABLES and not n.startswith("articles_fts")]
+    if undescribed:
+        raise KeyError(f"not described in TABLES: {', '.join(sorted(undescribed))}")
+    parts = []
+    for name, (description, columns) in TABLES.items():
+        keys = set(inspector.get_pk_constraint(name)["constrained_columns"] or ())
+        rows = [
+            f"| `{column['name']}` | {_declared(column, keys)} | {_cell(columns[column['name']])} |"
+            for column in inspector.get_columns(name)
+        ]
+        indexes = [
+            f"`{index['name']}` ({', '.join(str(c) for c in index['column_names'])})"
+            for index in inspector.get_indexes(name)
+        ]
+        parts.append(
+            "\n".join(
+                [
+                    f"### `{name}` ({names[name]})",
+                    "",
+                    textwrap.fill(description, 100),
+                    "",
+                    "| column | type | description |",
+                    "| --- | --- | --- |",
+                    *rows,
+                    *(["", f"Indexes: {'; '.join(indexes)}."] if indexes else []),
+                ]
+            )
+        )
+    return "\n\n".join(parts) + "\n"
+
+
+def _cell(text: str) -> str:
+    """`text` as a Markdown table cell (its pipes escaped)."""
+    return text.replace("|", "\\|")
+
+
+def _declared(column: Any, keys: set[str]) -> str:
+    """A column's declared type ("-" for none), with "(key)" or "(not null)"."""
+    declared = "-" if isinstance(column["type"], NullType) else str(column["type"])
+    if column["name"] in keys:
+        return f"{declared} (key)"
+    return declared if column["nullable"] else f"{declared} (not null)"
+
+
+def with_schema_markdown(doc: str, engine: Engine) -> str:
+    """`doc` with its generated part (between DOC_START and DOC_END) made anew from `engine`."""
+    head, start, rest = doc.partition(DOC_START)
+    _, end, tail = rest.partition(DOC_END)
+    if not start or not end:
+        raise ValueError("the document has no generated part (DOC_START ... DOC_END)")
+    return f"{head}{DOC_START}\n\n{schema_markdown(engine)}\n{DOC_END}{tail}"
+
+
+def migrated_sqlite() -> Engine:
+    """A new in-memory SQLite database with every migration applied: the schema to describe."""
+    engine = open_engine("sqlite://")
+    upgrade(engine)
+    return engine
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Print the datasette metadata as JSON, or rewrite the generated part of a schema page."""
+    parser = argparse.ArgumentParser(prog="python -m cppcc_watch.store.metadata")
+    parser.add_argument(
+        "--schema-doc",
+        type=Path,
+        metavar="FILE",
+        help="rewrite the tables and views of FILE (docs/schema.md) instead of printing JSON",
+    )
+    args = parser.parse_args(argv)
+    if args.schema_doc is None:
+        print(json.dumps(datasette_metadata(), indent=2, ensure_ascii=False))
+        return
+    engine = migrated_sqlite()
+    try:
+        doc = args.schema_doc.read_text(encoding="utf-8")
+        args.schema_doc.write_text(with_schema_markdown(doc, engine), encoding="utf-8")
+    finally:
+        engine.dispose()
 
 
 if __name__ == "__main__":

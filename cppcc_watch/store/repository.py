@@ -46,7 +46,7 @@ from cppcc_watch.store.engine import (
     keep_temp_files_in_memory,
     open_engine,
 )
-from cppcc_watch.store.migrations import SCHEMA_VERSION, pending_migrations, upgrade
+from cppcc_watch.store.migrations import pending_migrations, upgrade
 from cppcc_watch.store.schema import (
     ALIASES,
     ARTICLES,
@@ -255,7 +255,7 @@ class Store:
                 if pending:
                     raise DatabaseError(
                         f"The database {describe(engine)} has an outdated or missing schema "
-                        f"({SCHEMA_VERSION - len(pending)} of {SCHEMA_VERSION} migrations); "
+                        f"({len(pending)} migrations to apply, up to {pending[-1]}); "
                         "run any write command (such as crawl) to upgrade it."
                     )
             else:

@@ -24,7 +24,9 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-ENTITY_KINDS = ("province", "city", "organization", "theme")
+# Defined with the extraction's types; store and query modules import it from here.
+from cppcc_watch.extract.types import ENTITY_KINDS
+
 RUN_STATUSES = ("running", "ok", "failed", "interrupted")
 REJECT_STAGES = ("request", "parse", "validate", "store")
 SPAN_FIELDS = ("title", "body")

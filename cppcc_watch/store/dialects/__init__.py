@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -156,6 +157,13 @@ class Dialect(ABC):
         """The DatabaseError a driver error stands for, when it is about the database itself."""
 
     # -- schema ----------------------------------------------------------------------------
+
+    @abstractmethod
+    def migration_transaction(self, conn: Connection) -> AbstractContextManager[None]:
+        """A transaction on `conn` holding the migration lock, committed at the end.
+
+        One process at a time checks and upgrades the schema; another waits for the commit.
+        """
 
     # -- writing ---------------------------------------------------------------------------
 

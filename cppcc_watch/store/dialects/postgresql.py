@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, event, func, select, table, text
@@ -63,6 +64,12 @@ def _reason(error: BaseException) -> BaseException:
     if isinstance(error, DBAPIError) and error.orig is not None:
         return error.orig
     return error
+
+
+# -- schema --------------------------------------------------------------------------------------
+
+#: Advisory lock held while a process checks and upgrades the schema ("cppcmigr" in ASCII).
+MIGRATION_LOCK_KEY = 0x6370_7063_6D69_6772
 
 
 # -- reading -----------------------------------------------------------------------------------
@@ -256,6 +263,13 @@ class PostgresDialect(Dialect):
         return None
 
     # -- schema ----------------------------------------------------------------------------
+
+    @contextmanager
+    def migration_transaction(self, conn: Connection) -> Iterator[None]:
+        """A transaction holding the advisory lock `MIGRATION_LOCK_KEY` until it ends."""
+        with conn.begin():
+            conn.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))
+            yield
 
     # -- writing ---------------------------------------------------------------------------
 

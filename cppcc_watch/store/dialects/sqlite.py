@@ -7,6 +7,7 @@ import itertools
 import re
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
@@ -264,6 +265,16 @@ class SqliteDialect(Dialect):
         return sqlite_error(error, label)
 
     # -- schema ----------------------------------------------------------------------------
+
+    @contextmanager
+    def migration_transaction(self, conn: Connection) -> Iterator[None]:
+        """The write lock, taken at BEGIN (IMMEDIATE): other writers wait for the commit."""
+        conn.info[IMMEDIATE] = True
+        try:
+            with conn.begin():
+                yield
+        finally:
+            conn.info.pop(IMMEDIATE, None)
 
     # -- writing ---------------------------------------------------------------------------
 
