@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from cppcc_watch.errors import BadInput
@@ -76,6 +76,22 @@ def check_kind(kind: str | None) -> None:
         raise BadInput(f"unknown kind {kind!r}: use one of {', '.join(ENTITY_KINDS)}")
 
 
+# Built once: these run for every name resolved, where building a statement costs more than
+# running it.
+_NAMED = select(ENTITIES.c.id).where(
+    ENTITIES.c.kind == bindparam("kind"), ENTITIES.c.name == bindparam("name")
+)
+_NAMED_IN_PROVINCE = _NAMED.where(ENTITIES.c.province == bindparam("province"))
+_NAMED_ANY_CASE = select(ENTITIES.c.id, ENTITIES.c.name).where(
+    ENTITIES.c.kind == bindparam("kind"),
+    or_(
+        func.lower(ENTITIES.c.name) == func.lower(bindparam("name")),
+        func.lower(ENTITIES.c.acronym) == func.lower(bindparam("name")),
+    ),
+)
+_SOURCE_STORED = select(ARTICLES.c.id).where(ARTICLES.c.source == bindparam("source")).limit(1)
+
+
 class Names(Reader):
     """Resolving names and sources (the part of `Query` the other queries start from)."""
 
@@ -119,22 +135,15 @@ class Names(Reader):
         return EntityRef(kind, stored[0].name, tuple(row.id for row in stored))
 
     def _entity_ids(self, kind: str, name: str, province: str | None) -> tuple[int, ...]:
-        statement = select(ENTITIES.c.id).where(ENTITIES.c.kind == kind, ENTITIES.c.name == name)
-        if province is not None:
-            statement = statement.where(ENTITIES.c.province == province)
-        return tuple(row.id for row in self._all(statement))
+        if province is None:
+            rows = self._all(_NAMED, kind=kind, name=name)
+        else:
+            rows = self._all(_NAMED_IN_PROVINCE, kind=kind, name=name, province=province)
+        return tuple(row.id for row in rows)
 
     def _stored_entities(self, kind: str, name: str) -> list[Any]:
         """Entities of a kind whose name or acronym is `name`, ignoring case (found by crawls)."""
-        wanted = func.lower(name)
-        return self._all(
-            select(ENTITIES.c.id, ENTITIES.c.name).where(
-                ENTITIES.c.kind == kind,
-                or_(
-                    func.lower(ENTITIES.c.name) == wanted, func.lower(ENTITIES.c.acronym) == wanted
-                ),
-            )
-        )
+        return self._all(_NAMED_ANY_CASE, kind=kind, name=name)
 
     def _unknown_message(self, name: str, kind: str | None) -> str:
         kinds = [kind] if kind else list(ENTITY_KINDS)
@@ -174,6 +183,6 @@ class Names(Reader):
 
         if source in SITES:
             return source
-        if self._all(select(ARTICLES.c.id).where(ARTICLES.c.source == source).limit(1)):
+        if self._all(_SOURCE_STORED, source=source):
             return source
         raise BadInput(f"unknown source {source!r}: use one of {', '.join(SITES)}")

@@ -22,8 +22,11 @@ class Reader:
         self.store = store
         self.dialect: Dialect = dialect_of(store.engine)
 
-    def _rows(self, statement: Executable, *, bad_input: str | None = None) -> Iterator[Any]:
-        """Rows of a statement, streamed inside one read transaction.
+    def _rows(
+        self, statement: Executable, *, bad_input: str | None = None, **params: Any
+    ) -> Iterator[Any]:
+        """Rows of a statement (with the values of its bind parameters), streamed inside one
+        read transaction.
 
         `bad_input` names what the user gave when an error of the statement can only come
         from it (a search expression): such errors become BadInput.
@@ -31,18 +34,18 @@ class Reader:
         conn = self.store.connection
         try:
             if conn.in_transaction():
-                yield from conn.execute(statement)
+                yield from conn.execute(statement, params)
                 return
             with conn.begin():
-                yield from conn.execute(statement)
+                yield from conn.execute(statement, params)
         except DBAPIError as error:
             if bad_input and self.dialect.bad_search(error):
                 raise BadInput(f"{bad_input} ({error.orig})") from error
             raise
 
-    def _all(self, statement: Executable) -> list[Any]:
+    def _all(self, statement: Executable, **params: Any) -> list[Any]:
         """Every row of a statement."""
-        return list(self._rows(statement))
+        return list(self._rows(statement, **params))
 
     def _scalar(self, statement: Executable) -> Any:
         """The first column of the first row of a statement."""
