@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from cppcc_watch.query.dates import DateRange
@@ -102,11 +102,12 @@ class Articles(Names):
     def _by_entity(
         self, refs: list[EntityRef], source: str | None, dates: DateRange, limit: int | None
     ) -> Iterator[Any]:
-        refs = sorted(refs, key=self._frequency)
-        mention = MENTIONS.alias("m")
+        if len(refs) > 1:
+            refs = sorted(refs, key=self._frequency)
+        mention = _MENTION
         where: list[ColumnElement[bool]] = [mention.c.entity_id.in_(refs[0].ids)]
         for ref in refs[1:]:
-            other = MENTIONS.alias("f")
+            other = _ALSO
             also = select(other.c.article_id).where(
                 other.c.article_id == mention.c.article_id, other.c.entity_id.in_(ref.ids)
             )
@@ -158,10 +159,14 @@ class Articles(Names):
 
     def _frequency(self, ref: EntityRef) -> int:
         """How many articles mention the entity, counted up to SELECTIVITY_PROBE."""
-        probe = (
-            select(MENTIONS.c.article_id)
-            .where(MENTIONS.c.entity_id.in_(ref.ids))
-            .limit(SELECTIVITY_PROBE)
-            .subquery()
-        )
-        return int(self._scalar(select(func.count()).select_from(probe)))
+        return int(self._scalar(_FREQUENCY, ids=list(ref.ids)))
+
+
+# Built once (aliases and subqueries cost more to build than small statements take to run).
+_MENTION, _ALSO = MENTIONS.alias("m"), MENTIONS.alias("f")
+_FREQUENCY = select(func.count()).select_from(
+    select(MENTIONS.c.article_id)
+    .where(MENTIONS.c.entity_id.in_(bindparam("ids", expanding=True)))
+    .limit(SELECTIVITY_PROBE)
+    .subquery()
+)

@@ -243,7 +243,7 @@ class Counts(Names):
         known_source = self._known_source(source) if source is not None else None
         if not ref.ids:
             return []
-        x, o = MENTIONS.alias("x"), MENTIONS.alias("o")
+        x, o = _OF_NAME, _OTHER
         where = [
             x.c.entity_id.in_(ref.ids),
             *dates.conditions(x.c.published_at),
@@ -397,6 +397,10 @@ class Counts(Names):
                 ArticleEntity(kind, name, acronym, province, count, bool(focus))
             )
         return found
+
+
+# Built once: an alias costs more to build than a small statement takes to run.
+_OF_NAME, _OTHER = MENTIONS.alias("x"), MENTIONS.alias("o")
 
 
 def _of_source(column: ColumnElement[Any], source: str | None) -> list[ColumnElement[bool]]:

@@ -47,9 +47,9 @@ class Reader:
         """Every row of a statement."""
         return list(self._rows(statement, **params))
 
-    def _scalar(self, statement: Executable) -> Any:
+    def _scalar(self, statement: Executable, **params: Any) -> Any:
         """The first column of the first row of a statement."""
-        return self._all(statement)[0][0]
+        return self._all(statement, **params)[0][0]
 
     @contextmanager
     def _snapshot(self) -> Iterator[None]:
