@@ -409,9 +409,29 @@ def test_search_with_dates_and_source(query: Query) -> None:
     assert titles(query.articles(search="grain", city="Xian")) == []
 
 
-def test_a_broken_search_expression_is_bad_input(query: Query) -> None:
-    with pytest.raises(BadInput, match="search"):
-        list(query.articles(search='"unclosed AND'))
+@pytest.mark.parametrize(
+    ("search", "expected"),
+    [
+        ("gra*", {"Grain harvest in Henan", "Heilongjiang granary", "Undated note on grain"}),
+        ("(Xizang OR Suzhou) AND science", {"Suzhou science park"}),
+        ("grain NOT (Henan OR Heilongjiang)", {"Undated note on grain"}),
+        ("climate AND change", {"Advisers survey Xi'an on climate change"}),
+        (
+            '"science park" OR "climate change"',
+            {"Suzhou science park", "Advisers survey Xi'an on climate change"},
+        ),
+    ],
+)
+def test_search_syntax_is_the_same_on_both_backends(
+    query: Query, search: str, expected: set[str]
+) -> None:
+    assert set(titles(query.articles(search=search))) == expected
+
+
+@pytest.mark.parametrize("search", ['"unclosed AND', "grain OR", "(grain", "NOT", "grain AND ()"])
+def test_a_broken_search_expression_is_bad_input(query: Query, search: str) -> None:
+    with pytest.raises(BadInput, match="bad search expression"):
+        list(query.articles(search=search))
 
 
 def test_fts_query_quotes_plain_words() -> None:
