@@ -612,6 +612,8 @@ def test_sql_reads_with_parameters(query: Query, seeded: str) -> None:
         " WHERE table_name = 'articles'"
     )
     assert "published_at" in {row["name"] for row in query.sql(describe)}
+    like = "SELECT name FROM entities WHERE name LIKE '%zang' AND kind = :k"
+    assert list(query.sql(like, {"k": "province"})) == [{"name": "Xizang"}]
 
 
 @pytest.mark.parametrize(
