@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, is_dataclass
 from typing import Any
 
+#: The columns the CLI prints, in order, for entity counts, article lists and searches.
 ENTITY_COLUMNS = ("kind", "name", "acronym", "province", "articles", "mentions", "focus_articles")
 ARTICLE_COLUMNS = ("published_at", "source", "title", "url", "id")
 SEARCH_COLUMNS = ("published_at", "source", "title", "snippet", "url", "id")
