@@ -149,8 +149,8 @@ def crawl(
     Example: cppcc-watch crawl cppcc --max-articles 50
     """
     from cppcc_watch.crawl import project_settings, run_crawl
+    from cppcc_watch.store import Store
     from cppcc_watch.store.locks import check_writable
-    from cppcc_watch.store.repository import Store
 
     with Store.open(obj["db"]) as store:  # a bad database fails here, before any request
         check_writable(store)
@@ -253,7 +253,7 @@ def reprocess(obj: dict[str, Any], batch_size: int) -> None:
     run it again to finish. Example: cppcc-watch reprocess
     """
     from cppcc_watch.extract import extract_entities
-    from cppcc_watch.store.repository import Store
+    from cppcc_watch.store import Store
 
     show_progress = sys.stderr.isatty()
     done = 0
@@ -306,7 +306,7 @@ def runs(obj: dict[str, Any], spider: str | None, limit: int, fmt: str | None) -
 
     Example: cppcc-watch runs --spider cppcc --limit 5
     """
-    from cppcc_watch.store.repository import Store
+    from cppcc_watch.store import Store
 
     store = Store.open(obj["db"], readonly=True)
     try:

@@ -8,6 +8,20 @@ from typing import Any
 #: The kinds of entity, in the order the tool lists them: the one definition, which the database
 #: schema, the CLI and the report import.
 ENTITY_KINDS = ("province", "city", "organization", "theme")
+#: The types of organization (docs/ENTITY_RULES.md, "organization").
+ORGANIZATION_TYPES = (
+    "party",
+    "legislature",
+    "advisory",
+    "government",
+    "democratic_party",
+    "people_org",
+    "academic",
+    "media",
+    "company",
+    "international",
+    "other",
+)
 
 
 @dataclass(frozen=True)
@@ -26,8 +40,10 @@ class Entity:
     """One entity found in a text, with every mention of it.
 
     `name` is the canonical name (a theme's id for themes). Attributes that do not apply to the
-    kind stay None: `province` is a city's parent province, `code` an ISO 3166-2 code for provinces
-    (an administrative code for cities), `acronym` an organization's acronym.
+    kind stay None: `province` is a city's parent province, or the province a local organization
+    belongs to; `city` the prefecture-level city a local organization belongs to; `type` an
+    organization's type (ORGANIZATION_TYPES); `code` an ISO 3166-2 code for provinces (an
+    administrative code for cities), `acronym` an organization's acronym.
     """
 
     kind: str
@@ -35,7 +51,9 @@ class Entity:
     mentions: list[Mention] = field(default_factory=list)
     focus: bool = False
     acronym: str | None = None
+    type: str | None = None
     province: str | None = None
+    city: str | None = None
     code: str | None = None
     region: str | None = None
     latitude: float | None = None
