@@ -28,17 +28,12 @@ _database_numbers = itertools.count(1)
 #: Test modules whose `db_url` is SQLite only until they are ported to PostgreSQL.
 NOT_PORTED = {
     "test_cli.py",
-    "test_cli_query.py",
     "test_crawl_db_files.py",
-    "test_datasette.py",
     "test_deploy.py",
     "test_end_to_end.py",
     "test_faults.py",
-    "test_query.py",
     "test_recheck.py",
     "test_redirect_aliases.py",
-    "test_report.py",
-    "test_source_summary.py",
 }
 
 
