@@ -16,6 +16,7 @@ import click
 from cppcc_watch.errors import BadInput, CppccWatchError
 from cppcc_watch.extract.types import ENTITY_KINDS
 from cppcc_watch.output import FORMATS, default_format, write_records
+from cppcc_watch.query import ARTICLE_COLUMNS, ENTITY_COLUMNS, SEARCH_COLUMNS
 from cppcc_watch.report import write_report
 from cppcc_watch.settings import DEFAULT_DB_URL
 
@@ -312,8 +313,6 @@ def runs(obj: dict[str, Any], spider: str | None, limit: int, fmt: str | None) -
 
 
 TABLE_ROWS = 50
-ARTICLE_COLUMNS = ("published_at", "source", "title", "url", "id")
-ENTITY_COLUMNS = ("kind", "name", "acronym", "province", "articles", "mentions", "focus_articles")
 KIND_CHOICE = click.Choice(ENTITY_KINDS)
 since_option = click.option(
     "--since", metavar="DATE", default=None, help="From this YYYY, YYYY-MM or YYYY-MM-DD on."
@@ -404,10 +403,7 @@ def articles(
             search=search,
             limit=limit,
         )
-        columns: tuple[str, ...] = ARTICLE_COLUMNS
-        if search:
-            columns = ("published_at", "source", "title", "snippet", "url", "id")
-        _print(rows, fmt, columns, limit)
+        _print(rows, fmt, SEARCH_COLUMNS if search else ARTICLE_COLUMNS, limit)
 
 
 @cli.command()

@@ -6,6 +6,10 @@ triggers, upserts, locks, read-only sessions, full-text queries) is a method of 
 answered by `SqliteDialect` (dialects/sqlite.py) and `PostgresDialect` (dialects/postgresql.py).
 `dialect_of(engine_or_connection)` gives the one for a database. Each module keeps its methods in
 sections marked `# -- <concern>`, in the same order as here.
+
+The Core constructs below are planner hints for the queries: SQLite's planner follows them
+(`CROSS JOIN` fixes the join order, a unary `+` keeps a column's index out of a plan); elsewhere
+they compile to the plain join and column. `add_days` is date arithmetic on ISO date text.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import socket
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from typing import Any, ClassVar, Protocol
 
@@ -26,6 +32,7 @@ from sqlalchemy import (
     Insert,
     LargeBinary,
     RootTransaction,
+    Select,
     Table,
     func,
     insert,
@@ -33,11 +40,101 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.selectable import FromClause, Join
+from sqlalchemy.sql.visitors import InternalTraversal
+from sqlalchemy.types import Text
 
 from cppcc_watch.errors import DatabaseError
 
 #: Connection-info flag: the next BEGIN on this connection takes the write lock at once.
 IMMEDIATE = "cppcc_watch_begin_immediate"
+
+# -- reading (Core constructs and requests the query package builds on) ------------------------
+
+#: What the `sql` sandbox says when it refuses a statement that would write.
+READ_ONLY_REFUSAL = (
+    "the sql command is read-only: this statement would change the database or its settings, "
+    "so it was refused (nothing was changed)"
+)
+
+
+class OrderedJoin(Join):
+    """An inner join whose left side the planner must scan first (SQLite: CROSS JOIN)."""
+
+    inherit_cache = True
+
+
+def ordered_join(left: FromClause, right: FromClause, onclause: ColumnElement[bool]) -> Join:
+    """`left JOIN right ON onclause`, read in that order on SQLite."""
+    return OrderedJoin(left, right, onclause)
+
+
+class Unindexed(ColumnElement[Any]):
+    """A column the planner must not look up through an index (SQLite: `+column`)."""
+
+    inherit_cache = True
+
+    def __init__(self, column: ColumnElement[Any]) -> None:
+        self.column = column
+        self.type = column.type
+
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]  # noqa: RUF012
+
+
+def unindexed(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The column, as a value to filter on rather than an index to walk (SQLite only)."""
+    return Unindexed(column)
+
+
+class add_days(FunctionElement[str]):
+    """An ISO date (YYYY-MM-DD text) plus a number of days, as ISO date text."""
+
+    type = Text()
+    inherit_cache = True
+
+
+@compiles(OrderedJoin)
+def _plain_join(element: OrderedJoin, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.visit_join(element, **kw)
+
+
+@compiles(Unindexed)
+def _plain_column(element: Unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.column, **kw)
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """A full-text search with its filters, for a dialect to turn into one statement.
+
+    `entity_ids`: one tuple of entity ids per entity filter (an article must mention one id of
+    each); `start`/`end`: publication dates (end exclusive); `depth`: how many of the newest
+    matches are ranked. The statement's rows are `fields` (columns of `articles`), then
+    `snippet` (matches marked with [ and ]) and `score` (lower is better).
+    """
+
+    text: str
+    fields: Sequence[ColumnElement[Any]]
+    entity_ids: Sequence[tuple[int, ...]]
+    start: date | None
+    end: date | None
+    source: str | None
+    limit: int | None
+    depth: int
+
+    def dated(self, published_at: ColumnElement[Any]) -> list[ColumnElement[bool]]:
+        """Conditions keeping a publication date column inside the request's dates."""
+        conditions = []
+        if self.start:
+            conditions.append(published_at >= self.start.isoformat())
+        if self.end:
+            conditions.append(published_at < self.end.isoformat())
+        return conditions
 
 
 class Dialect(ABC):
@@ -173,6 +270,23 @@ class Dialect(ABC):
         or until released; raise LockTaken (saying who holds it) when another process has it."""
 
     # -- reading ---------------------------------------------------------------------------
+
+    @abstractmethod
+    def search(self, request: SearchRequest) -> Select[Any]:
+        """The ranked full-text search statement for `request`."""
+
+    @abstractmethod
+    def bad_search(self, error: DBAPIError) -> bool:
+        """Whether a search failed because of the user's search expression."""
+
+    @abstractmethod
+    def read_only_rows(
+        self, conn: Connection, statement: str, params: dict[str, Any]
+    ) -> Iterator[dict[str, Any]]:
+        """Rows of an analyst's SQL statement, run so that it cannot change the database.
+
+        A statement that would write, or fails, raises BadInput with one line.
+        """
 
 
 # -- locks ---------------------------------------------------------------------------------------
