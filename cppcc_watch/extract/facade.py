@@ -31,6 +31,8 @@ class _Span(NamedTuple):
 
 # kind -> entity key (a name, or (name, province) for cities) -> hits in text order
 _Grouped = dict[str, defaultdict[Any, list[Any]]]
+# organization name -> its first hit (which carries acronym, type and place)
+_OrgFirst = dict[str, Any]
 
 
 class Extractor:
@@ -52,7 +54,7 @@ class Extractor:
         body, title = _check_text(body, "body"), _check_text(title or "", "title")
         if not body.strip() and not title.strip():
             return Extraction()
-        grouped, acronyms = self._grouped_hits_chunked(f"{title}\n{body}")
+        grouped, organizations = self._grouped_hits_chunked(f"{title}\n{body}")
         located = _Locator(title, body)
         result = Extraction()
         lists = {
@@ -66,7 +68,7 @@ class Extractor:
             ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), item[1][0].start))
             target = lists[kind]
             for key, hits in ordered:
-                entity = self._new_entity(kind, key, acronyms)
+                entity = self._new_entity(kind, key, organizations)
                 entity.mentions = mentions_of(hits)
                 target.append(entity)
         lead = located.lead_span()
@@ -74,7 +76,7 @@ class Extractor:
         _mark_focus(result.cities, lead)
         return result
 
-    def _grouped_hits_chunked(self, text: str) -> tuple[_Grouped, dict[str, str]]:
+    def _grouped_hits_chunked(self, text: str) -> tuple[_Grouped, _OrgFirst]:
         """`_grouped_hits`, run piecewise on texts longer than CHUNK_SIZE (cut at line breaks).
 
         Real articles are far shorter; this bounds the cost of any context rule on huge input.
@@ -82,33 +84,38 @@ class Extractor:
         if len(text) <= CHUNK_SIZE:
             return self._grouped_hits(text)
         grouped: _Grouped = {kind: defaultdict(list) for kind in ENTITY_KINDS}
-        acronyms: dict[str, str] = {}
+        organizations: _OrgFirst = {}
         for offset, chunk in _chunks(text, CHUNK_SIZE):
-            part, part_acronyms = self._grouped_hits(chunk)
+            part, part_organizations = self._grouped_hits(chunk)
             for kind, groups in part.items():
                 for key, hits in groups.items():
                     grouped[kind][key].extend(
                         _Span(h.start + offset, h.end + offset, h.text) for h in hits
                     )
-            for name, acronym in part_acronyms.items():
-                acronyms.setdefault(name, acronym)
-        return grouped, acronyms
+            for name, hit in part_organizations.items():
+                known = organizations.get(name)
+                if known is None or (known.acronym is None and hit.acronym is not None):
+                    organizations[name] = hit
+        return grouped, organizations
 
-    def _grouped_hits(self, text: str) -> tuple[_Grouped, dict[str, str]]:
+    def _grouped_hits(self, text: str) -> tuple[_Grouped, _OrgFirst]:
         """Every hit by kind and entity key (a name; (name, province) for cities), and each
-        organization's acronym. Matchers return hits in text order, so each list is sorted."""
+        organization's first hit, with an acronym if one has it (the hits carry the type and
+        place). Matchers return hits in text order, so each list is sorted."""
         organizations: defaultdict[Any, list[Any]] = defaultdict(list)
         provinces: defaultdict[Any, list[Any]] = defaultdict(list)
         cities: defaultdict[Any, list[Any]] = defaultdict(list)
         themes: defaultdict[Any, list[Any]] = defaultdict(list)
-        acronyms: dict[str, str] = {}
-        org_hits = self.organizations.find(text)
+        first: _OrgFirst = {}
+        candidates = self.places.candidates(text)
+        org_hits = self.organizations.find(text, candidates)
         for h in org_hits:
             organizations[h.name].append(h)
-            if h.acronym and h.name not in acronyms:
-                acronyms[h.name] = h.acronym
+            known = first.get(h.name)
+            if known is None or (known.acronym is None and h.acronym is not None):
+                first[h.name] = h
         org_spans = [(h.start, h.end) for h in org_hits]
-        for h in self.places.find(text, exclude=org_spans):
+        for h in self.places.find(text, exclude=org_spans, candidates=candidates):
             if h.kind == "province":
                 provinces[h.name].append(h)
             else:
@@ -121,14 +128,22 @@ class Extractor:
             "organization": organizations,
             "theme": themes,
         }
-        return grouped, acronyms
+        return grouped, first
 
-    def _new_entity(self, kind: str, key: Any, acronyms: dict[str, str]) -> Entity:
-        """An entity without mentions, with its gazetteer or registry attributes."""
+    def _new_entity(self, kind: str, key: Any, organizations: _OrgFirst) -> Entity:
+        """An entity without mentions, with its gazetteer, registry or grammar attributes."""
         if kind == "theme":
             return Entity(kind, key)
         if kind == "organization":
-            return Entity(kind, key, acronym=acronyms.get(key))
+            hit = organizations[key]
+            return Entity(
+                kind,
+                key,
+                acronym=hit.acronym,
+                type=hit.type,
+                province=hit.province,
+                city=hit.city,
+            )
         attributes = self._attributes.get((kind, key))
         if attributes is None:
             attributes = self._attributes[kind, key] = self._place_attributes(kind, key)

@@ -1,53 +1,50 @@
 """Find named organizations in an article's text (docs/ENTITY_RULES.md, "organization").
 
-Two sources of hits, merged so that every form of one organization gets one canonical name:
-- a curated registry (data/organizations.tsv: canonical full English name, acronym, aliases),
-  matched in one Aho-Corasick pass that also finds the organization words discovery starts from;
-  acronyms and one-word forms match case-sensitively, longer forms also in lower case (3+ words),
-  Title Case and UPPER CASE; always on whole words;
-- discovery of organizations outside the registry: acronym definitions "Full Name (ACR)" (later bare
-  "ACR" in the same text is the same organization) and capitalized phrases built around an
-  organization word ("Xi'an Jiaotong University", "CPPCC Sichuan Provincial Committee").
-Generic references ("universities", "the team"), initiatives, plans, events and documents are not
-organizations. Hits never overlap; the longest wins, the registry wins ties.
+Three sources of hits, merged so that every form of one organization gets one canonical name, a
+type, and for a local body its province and city:
+- the registry (organization_registry.py: central bodies and aliases), matched in one
+  Aho-Corasick pass that also finds the organization words discovery starts from; acronyms and
+  one-word forms match case-sensitively, longer forms in their usual cases; always on whole words;
+- the grammar of local and subordinate bodies (organization_grammar.py): place + level + body,
+  "Sichuan Provincial Committee of the CPPCC", "People's Government of X", coordinated plurals;
+- discovery of organizations outside both: acronym definitions "Full Name (ACR)" (later bare "ACR"
+  in the same text is the same organization) and capitalized phrases built around an
+  organization word ("Xi'an Jiaotong University"), typed by organization_types.py.
+Hits never overlap: the longest wins; on a tie the registry, then the grammar. Bodies inside bodies
+and plurals of registry names are then joined or split (organization_nesting.py). Generic
+references ("universities", "the team"), initiatives, plans, events and documents are not
+organizations.
 """
 
 from __future__ import annotations
 
-import csv
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any
 
 import ahocorasick
 
-DEFAULT_REGISTRY = Path(__file__).parent / "data" / "organizations.tsv"
+from cppcc_watch.extract.organization_grammar import OrganizationGrammar
+from cppcc_watch.extract.organization_nesting import Known, compose, nested_name
+from cppcc_watch.extract.organization_registry import (
+    DEFAULT_REGISTRY,
+    RegisteredOrg,
+    Registry,
+    RegistryEntry,
+    read_registry,
+)
+from cppcc_watch.extract.organization_types import foreign_countries, organization_type
+from cppcc_watch.extract.places import Candidate, PlaceMatcher
 
-
-class RegistryEntry(NamedTuple):
-    """One organization of the registry: canonical name, acronym ("" if none) and aliases."""
-
-    name: str
-    acronym: str
-    aliases: list[str]
-
-
-def read_registry(path: Path = DEFAULT_REGISTRY) -> Iterator[RegistryEntry]:
-    """The organizations of a registry file (data/organizations.tsv's format), in file order.
-
-    The one reader of the registry: the matcher builds its automaton from it, and name look-ups
-    can take every name and alias from it.
-    """
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = csv.reader((line for line in handle if not line.startswith("#")), delimiter="\t")
-        next(rows, None)  # the header
-        for row in rows:
-            if row and row[0].strip():
-                name, acronym, aliases = [*row, "", "", ""][:3]
-                parts = [a.strip() for a in aliases.split("|") if a.strip()]
-                yield RegistryEntry(name.strip(), acronym.strip(), parts)
+__all__ = [
+    "DEFAULT_REGISTRY",
+    "OrgHit",
+    "OrganizationMatcher",
+    "RegistryEntry",
+    "read_registry",
+]
 
 
 def _words(text: str) -> list[str]:
@@ -62,7 +59,8 @@ ORG_WORDS = frozenset(
         Administration Federation Council Court Procuratorate Bank Group Company Corporation Corp
         Agency Office Government Society League Party Center Centre Foundation Hospital School
         College Department Organization Organisation Conservatory Authority Chamber Union Fund Press
-        Corps Laboratory Lab Museum Library Front Senate Parliament Assembly Exchange
+        Corps Laboratory Lab Museum Library Front Senate Parliament Assembly Exchange Daily
+        Secretariat Cooperative Brewery Winery Factory Guesthouse
         """
     )
 )
@@ -124,90 +122,169 @@ _DOC_PREFIX_RE = re.compile(
 )
 _OF_NAME_RE = re.compile(r" of (?:the )?[A-Z]")
 _ACRONYM_DEF_RE = re.compile(r"\(([A-Z][A-Za-z&-]{1,9})\)")
+_PARENT_JOIN_RE = re.compile(r" (of|under|at) (the )?")
+_OF_COUNTRY_RE = re.compile(r" of (?:the )?([A-Z][\w'.-]*(?: [A-Z][\w'.-]*){0,2})")
+_COUNTRY_BEFORE_RE = re.compile(r"(?<![\w'-])([A-Z][\w.-]*(?: [A-Z][\w.-]*)?) $")
 
 
 @dataclass(frozen=True)
 class OrgHit:
-    """One organization mention: offsets into the text, the text as written, canonical name."""
+    """One organization mention: offsets into the text, the text as written, canonical name,
+    acronym, type, and the province and city of a local body. A coordinated plural ("the Yunnan
+    and Guizhou provincial committees") is one hit per organization on the same span."""
 
     start: int
     end: int
     text: str
     name: str
     acronym: str | None
+    type: str | None = None
+    province: str | None = None
+    city: str | None = None
+    registry: bool = field(default=False, compare=False)
 
 
-@dataclass(frozen=True)
-class _Org:
-    name: str
-    acronym: str | None
+# Where a hit comes from, in the order that wins a tie between hits of the same span.
+_REGISTRY, _GRAMMAR, _DISCOVERED = 0, 1, 2
+# A bare number names a registry company ("360") only as "the 360" before a verb or punctuation.
+_NUMBER_CONTEXT_RE = re.compile(
+    r"(?:[.,;:)]|$| (?:said|says|held|has|had|is|was|will|launched|announced|reported|released)\b)"
+)
 
 
 class OrganizationMatcher:
-    """Finds organizations in a text with the registry automaton plus discovery rules."""
+    """Finds organizations in a text with the registry automaton, the grammar of local bodies
+    and discovery rules."""
 
-    def __init__(self, registry_path: Path | None = None) -> None:
-        """Load the registry (default: the package registry), build the automaton."""
-        self._orgs: list[_Org] = []
-        self._by_form: dict[str, int] = {}
-        self._load(registry_path or DEFAULT_REGISTRY)
-        self._automaton = _build_automaton(self._by_form)
+    def __init__(
+        self, registry_path: Path | None = None, places: PlaceMatcher | None = None
+    ) -> None:
+        """Load the registry (default: the package registry), build the automaton; `places`
+        gives the place forms the grammar starts from (default: the packaged gazetteer's)."""
+        self.registry = Registry(registry_path or DEFAULT_REGISTRY)
+        self._orgs = self.registry.orgs
+        self._by_form = self.registry.by_form
+        self._automaton = _build_automaton(self._by_form, self.registry.context_forms)
+        self._places = places
+        self._grammar: OrganizationGrammar | None = None
 
     @property
     def size(self) -> int:
         """How many organizations the registry holds."""
         return len(self._orgs)
 
-    def find(self, text: str) -> list[OrgHit]:
-        """Every organization mention in `text` (title + "\\n" + body), in order, no overlaps."""
-        registry, heads = self._scan(text)
+    def find(self, text: str, places: list[Candidate] | None = None) -> list[OrgHit]:
+        """Every organization mention in `text` (title + "\\n" + body), in order, no overlaps
+        (but for the organizations of one coordinated plural, which share their span).
+
+        `places` are the place matcher's candidates of `text`, when the caller has them.
+        """
+        original = text
+        if "’" in text:
+            text = text.replace("’", "'")  # same length: offsets hold
+        matcher = self._place_matcher()
+        if places is None:
+            places = matcher.candidates(text)
+        named = {name for _, _, form in places for name in form.provinces}
+        named.update(c.name for _, _, form in places for c in form.cities)
+        registry, heads = self._scan(text, named)
+        registry = [_foreign(text, hit) for hit in registry]
+        grammar = self._grammar_hits(text, places, registry, matcher)
         definitions = list(self._acronym_definitions(text, registry))
         discovered = [*self._discovered_hits(text, heads, registry), *definitions]
         occupied = bytearray(len(text) + 1)
-        hits = _select(registry, discovered, occupied)
+        hits = _select(registry, grammar, discovered, occupied)
         defined = _first_definitions(definitions)
         hits.extend(_defined_acronym_hits(text, defined, occupied))
         hits = _apply_definitions(hits, defined)
-        hits.sort(key=lambda h: h.start)
-        return _merge_forms(_drop_parenthesized_repeats(text, hits))
+        hits.sort(key=lambda h: (h.start, h.name))
+        hits = _drop_parenthesized_repeats(text, hits)
+        hits = compose(text, hits, self._known, _new_hit(text))  # type: ignore[arg-type,assignment]
+        hits = _merge_forms(hits)
+        if text is not original:
+            hits = [replace(h, text=original[h.start : h.end]) for h in hits]
+        return hits
+
+    def _place_matcher(self) -> PlaceMatcher:
+        if self._places is None:
+            self._places = PlaceMatcher()
+        if self._grammar is None:
+            self._grammar = OrganizationGrammar(self._places.gazetteer)
+        return self._places
+
+    def _grammar_hits(
+        self, text: str, places: list[Candidate], registry: list[OrgHit], matcher: PlaceMatcher
+    ) -> list[OrgHit]:
+        """The local bodies of the grammar as hits (one per body of a coordinated plural)."""
+        assert self._grammar is not None
+        hits = []
+        for found in self._grammar.find(text, places, registry):
+            surface = text[found.start : found.end]
+            for body in found.bodies:
+                hits.append(
+                    OrgHit(
+                        found.start,
+                        found.end,
+                        surface,
+                        body.name,
+                        None,
+                        body.type,
+                        body.province,
+                        body.city,
+                    )
+                )
+        return hits
+
+    def _known(self, name: str) -> Known | None:
+        """What the registry says of a name (for organization_nesting)."""
+        org = self.registry.lookup(name)
+        if org is None:
+            return None
+        return Known(org.name, org.type, org.acronym, org.parent)
 
     # -- registry -------------------------------------------------------------------------------
 
-    def _load(self, path: Path) -> None:
-        for name, acronym, aliases in read_registry(path):
-            self._add(name, acronym or None, aliases)
+    def _scan(self, text: str, named: set[str]) -> tuple[list[OrgHit], list[tuple[int, int]]]:
+        """One automaton pass: registry hits, and the organization words (for discovery).
 
-    def _add(self, name: str, acronym: str | None, aliases: Iterable[str]) -> None:
-        index = len(self._orgs)
-        self._orgs.append(_Org(name, acronym))
-        forms = {name, *aliases}
-        if acronym:
-            forms.add(acronym)
-        for form in forms:
-            for variant in _case_variants(form):
-                self._by_form.setdefault(variant, index)
-
-    def _scan(self, text: str) -> tuple[list[OrgHit], list[tuple[int, int]]]:
-        """One automaton pass: registry hits, and the organization words (for discovery)."""
+        A context alias counts where the text names the place of one of its organizations.
+        """
         registry: list[OrgHit] = []
         heads: list[tuple[int, int]] = []
         orgs = self._orgs
+        context = self.registry.context_forms
+        places = self.registry.context_places
         size = len(text)
-        for last, (length, index, is_head) in self._automaton.iter(text):
+        for last, (length, index, is_head, form) in self._automaton.iter(text):
             start = last - length + 1
             end = last + 1
             if (start and text[start - 1].isalnum()) or (end < size and text[end].isalnum()):
                 continue
+            if index == -2:
+                index = next((i for i in context[form] if places[i] & named), -1)
+            if index >= 0 and form.isdigit() and not _number_names_org(text, start, end):
+                index = -1
             if index >= 0:
                 org = orgs[index]
-                registry.append(OrgHit(start, end, text[start:end], org.name, org.acronym))
+                registry.append(
+                    OrgHit(
+                        start,
+                        end,
+                        text[start:end],
+                        org.name,
+                        org.acronym,
+                        org.type,
+                        org.province,
+                        org.city,
+                        registry=True,
+                    )
+                )
             if is_head:
                 heads.append((start, end))
         return registry, heads
 
-    def _canonical(self, name: str) -> _Org | None:
-        index = self._by_form.get(name)
-        return None if index is None else self._orgs[index]
+    def _canonical(self, name: str) -> RegisteredOrg | None:
+        return self.registry.lookup(name)
 
     # -- discovery ------------------------------------------------------------------------------
 
@@ -259,21 +336,48 @@ class OrganizationMatcher:
             return None
         surface = text[start:end]
         name = _normalize(surface)
-        org = self._canonical(name) or self._rewrite_parent(name)
-        if org is None:
-            return OrgHit(start, end, surface, name, None)
-        return OrgHit(start, end, surface, org.name, org.acronym)
+        org = self._canonical(name)
+        if org is not None:
+            return OrgHit(
+                start,
+                end,
+                surface,
+                org.name,
+                org.acronym,
+                org.type,
+                org.province,
+                org.city,
+                registry=True,
+            )
+        rewritten = self._rewrite_parent(name)
+        if rewritten is not None:
+            name, kind = rewritten
+            return OrgHit(start, end, surface, name, None, kind)
+        return OrgHit(start, end, surface, name, None, organization_type(name))
 
-    def _rewrite_parent(self, name: str) -> _Org | None:
-        """Give "CPPCC Sichuan Provincial Committee" the name "Sichuan ... of the <CPPCC>"."""
+    def _rewrite_parent(self, name: str) -> tuple[str, str] | None:
+        """The name and type of a discovered body named with its parent: "CPPCC General Office"
+        -> "General Office of the <CPPCC>", "Secretariat of CAST" -> "Secretariat of the <CAST>",
+        "Law School of Inner Mongolia University" -> "Law School, Inner Mongolia University"."""
         words = name.split(" ")
         if len(words) >= 3 and words[0] in self._by_form and words[0].isupper():
-            parent = self._orgs[self._by_form[words[0]]].name
-            return _Org(f"{' '.join(words[1:])} of the {parent}", None)
-        match = re.fullmatch(r"(.+?) of the (.+)", name)
-        if match and match.group(2) in self._by_form and len(match.group(1).split()) >= 2:
-            parent = self._orgs[self._by_form[match.group(2)]].name
-            return _Org(f"{match.group(1)} of the {parent}", None)
+            owner = self._orgs[self._by_form[words[0]]]
+            return f"{' '.join(words[1:])} of the {owner.name}", owner.type
+        for match in reversed(list(_PARENT_JOIN_RE.finditer(name))):
+            unit, rest = name[: match.start()], name[match.end() :]
+            known = self._canonical(rest)
+            if known is not None:
+                parent, kind = known.name, known.type
+            elif _looks_like_org(rest.split()):
+                parent, kind = rest, organization_type(rest)
+            else:
+                continue
+            article = "" if known is None or known.name == rest else "the "
+            nested = nested_name(unit, parent, kind, match.group(1), match.group(2) or article)
+            if nested is None and known is not None and len(unit.split()) >= 2:
+                nested = f"{unit} of the {parent}"
+            if nested is not None:
+                return nested, "party" if "Party Members" in unit else kind
         return None
 
     def _acronym_definitions(self, text: str, registry: list[OrgHit]) -> Iterator[OrgHit]:
@@ -296,30 +400,72 @@ class OrganizationMatcher:
             org = self._canonical(name)
             if org is None and not _looks_like_org(name.split(), defined=True):
                 continue
-            canonical = org.name if org else name
-            yield OrgHit(start, end, surface, canonical, acronym)
+            if org is not None:
+                yield OrgHit(
+                    start,
+                    end,
+                    surface,
+                    org.name,
+                    acronym,
+                    org.type,
+                    org.province,
+                    org.city,
+                    registry=True,
+                )
+            else:
+                yield OrgHit(start, end, surface, name, acronym, organization_type(name))
 
 
 # -- helpers --------------------------------------------------------------------------------------
 
 
-def _case_variants(form: str) -> set[str]:
-    words = form.split()
-    if len(words) < 2:
-        return {form}
-    variants = {form, form.upper(), " ".join(w[:1].upper() + w[1:] for w in words)}
-    if len(words) >= 3:
-        variants.add(form.lower())
-    return variants
+def _number_names_org(text: str, start: int, end: int) -> bool:
+    """Whether a number the registry knows as a company ("360") is that company here."""
+    return text[max(0, start - 4) : start].lower() == "the " and bool(
+        _NUMBER_CONTEXT_RE.match(text, end)
+    )
 
 
-def _build_automaton(forms: dict[str, int]) -> ahocorasick.Automaton:
-    """Registry forms -> (length, org index, False); organization words -> (length, -1, True)."""
+def _foreign(text: str, hit: OrgHit) -> OrgHit:
+    """A registry ministry or parliament named with a foreign country is that country's:
+    "Ministry of Transport of Kazakhstan", "Kazakh Ministry of Transport"."""
+    if hit.type not in ("government", "legislature"):
+        return hit
+    countries = foreign_countries()
+    after = _OF_COUNTRY_RE.match(text, hit.end)
+    if after:
+        words = after.group(1).split()
+        for size in range(len(words), 0, -1):
+            country = " ".join(words[:size])
+            country = country if country in countries else country.rstrip(".")
+            if country in countries:
+                end = after.start(1) + len(country)
+                name = f"{_normalize(hit.text)} of {country}"
+                return OrgHit(hit.start, end, text[hit.start : end], name, None, "international")
+    before = _COUNTRY_BEFORE_RE.search(text, max(0, hit.start - 30), hit.start)
+    if before:
+        words = before.group(1).split()
+        for size in range(len(words), 0, -1):
+            country = " ".join(words[-size:])
+            if country in countries:
+                start = hit.start - len(country) - 1
+                name = f"{country} {_normalize(hit.text)}"
+                return OrgHit(start, hit.end, text[start : hit.end], name, None, "international")
+    return hit
+
+
+def _build_automaton(
+    forms: dict[str, int], context_forms: dict[str, list[int]]
+) -> ahocorasick.Automaton:
+    """Registry forms -> (length, org index, is an organization word, form); context aliases
+    have index -2 (resolved per text), organization words alone -1."""
     automaton = ahocorasick.Automaton()
     for form, index in forms.items():
-        automaton.add_word(form, (len(form), index, form in ORG_WORDS))
-    for word in ORG_WORDS - forms.keys():
-        automaton.add_word(word, (len(word), -1, True))
+        automaton.add_word(form, (len(form), index, form in ORG_WORDS, form))
+    for form in context_forms.keys() - forms.keys():
+        automaton.add_word(form, (len(form), -2, form in ORG_WORDS, form))
+    for word in ORG_WORDS - forms.keys() - context_forms.keys():
+        automaton.add_word(word, (len(word), -1, True, word))
     automaton.make_automaton()
     return automaton
 
@@ -504,7 +650,7 @@ def _looks_like_org(words: list[str], defined: bool = False) -> bool:
     if defined:
         return True
     content = [w for w in words if w not in INNER_CONNECTORS]
-    modifiers = [w for w in content[:-1] if w not in ORG_WORDS] or content[:-1]
+    modifiers = [w for w in content if w not in ORG_WORDS] or content[:-1]
     return bool(modifiers) and not all(w in GENERIC_MODIFIERS for w in modifiers)
 
 
@@ -556,26 +702,47 @@ def _initials_match(letters: str, long_form: str) -> bool:
     return True
 
 
-def _select(registry: list[OrgHit], discovered: list[OrgHit], occupied: bytearray) -> list[OrgHit]:
-    """Non-overlapping hits, longest first; registry wins ties. Marks `occupied` (1 = taken).
+def _select(
+    registry: list[OrgHit], grammar: list[OrgHit], discovered: list[OrgHit], occupied: bytearray
+) -> list[OrgHit]:
+    """Non-overlapping hits, longest first; on a tie the registry, then the grammar, then
+    discovery. Marks `occupied` (1 = taken). The organizations of one coordinated plural (grammar
+    hits on one span) are taken together.
 
-    A discovered phrase replaces registry hits only when it contains them entirely.
+    A grammar or discovered hit replaces registry hits only when it contains them entirely.
     """
     inside_registry = bytearray(len(occupied))  # 1 at i when a registry hit spans i - 1 and i
     for hit in registry:
         inside_registry[hit.start + 1 : hit.end] = b"\x01" * (hit.end - hit.start - 1)
-    candidates = [(h.start - h.end, 0, h.start, i, h) for i, h in enumerate(registry)]
-    candidates += [(h.start - h.end, 1, h.start, i, h) for i, h in enumerate(discovered)]
-    candidates.sort()  # longest first, then registry first, then leftmost
+    candidates = [(h.start - h.end, _REGISTRY, h.start, i, h) for i, h in enumerate(registry)]
+    candidates += [(h.start - h.end, _GRAMMAR, h.start, i, h) for i, h in enumerate(grammar)]
+    candidates += [(h.start - h.end, _DISCOVERED, h.start, i, h) for i, h in enumerate(discovered)]
+    candidates.sort(key=lambda c: c[:4])  # longest first, then by source, then leftmost
     chosen: list[OrgHit] = []
+    plural: tuple[int, int] | None = None
     for _, source, _, _, hit in candidates:
+        if source == _GRAMMAR and plural == (hit.start, hit.end):
+            chosen.append(hit)
+            continue
         if occupied.find(1, hit.start, hit.end) >= 0:
             continue
         if source and (inside_registry[hit.start] or inside_registry[hit.end]):
             continue  # it would cut a registry name in two
         chosen.append(hit)
+        plural = (hit.start, hit.end) if source == _GRAMMAR else None
         occupied[hit.start : hit.end] = b"\x01" * (hit.end - hit.start)
     return chosen
+
+
+def _new_hit(text: str) -> Any:
+    """A maker of hits for organization_nesting: (start, end, name, type, province, city)."""
+
+    def make(
+        start: int, end: int, name: str, kind: str | None, province: str | None, city: str | None
+    ) -> OrgHit:
+        return OrgHit(start, end, text[start:end], name, None, kind, province, city)
+
+    return make
 
 
 def _first_definitions(definitions: list[OrgHit]) -> dict[str, OrgHit]:

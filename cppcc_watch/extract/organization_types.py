@@ -1,0 +1,98 @@
+"""The type of an organization found by discovery, from the words of its name.
+
+docs/ENTITY_RULES.md gives each organization a type: party (CPC bodies), legislature, advisory
+(CPPCC bodies), government, democratic_party, people_org, academic, media, company,
+international (UN bodies, foreign governments and parliaments), other. Registry organizations
+carry theirs in data/organizations.tsv and local bodies get theirs from the grammar
+(organization_grammar.py); names found only by discovery ("Xidian University", "Maonan Food
+Factory", "Ministry of Transport of Kazakhstan") are typed here by their head word, the last
+organization word before any "of ..." part, and by the country they name.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import resources
+
+_HEAD_TYPES = {
+    "academic": """University Universities College Academy Institute Institutes School Laboratory
+        Lab Conservatory Polytechnic Observatory""",
+    "government": """Ministry Ministries Commission Bureau Administration Department Office
+        Agency Authority Court Procuratorate Government Customs Police Secretariat Directorate""",
+    "legislature": "Congress Parliament Senate Assembly Duma Legislature",
+    "people_org": "Association Federation Society League Chamber Union Foundation Alliance",
+    "company": """Group Company Companies Corporation Corp Co Ltd Limited Inc Holdings Bank
+        Exchange Brewery Winery Factory Guesthouse Cooperative Plant Motors Airlines
+        Technologies Fund""",
+    "media": "Daily Times Press News Television TV Radio Agency",
+    "other": """Hospital Museum Library Army Farm Troupe Orchestra Club Team Front Corps Party
+        Committee Council Center Centre""",
+}
+HEAD_TYPE = {word: kind for kind, words in _HEAD_TYPES.items() for word in words.split()}
+# Heads whose type depends on the words before them.
+_RESEARCH_CENTER = re.compile(r"\b(?:Research|Studies|Science|Innovation)\b")
+_NEWS_AGENCY = re.compile(r"\bNews Agency$")
+_FOREIGN_TYPES = frozenset({"government", "legislature", "other", "people_org"})
+
+
+def organization_type(name: str) -> str:
+    """The type of an organization called `name`, judged from its head word and the country it
+    names (a foreign government or parliament is `international`)."""
+    words = name.replace(",", " ").split()
+    head = _head(words)
+    kind = HEAD_TYPE.get(head, "other")
+    if head in ("Center", "Centre"):
+        kind = "academic" if _RESEARCH_CENTER.search(name) else "government"
+    elif head == "Council":
+        kind = _council_type(words)
+    elif head == "Agency" and not _NEWS_AGENCY.search(name):
+        kind = "government"
+    if kind in _FOREIGN_TYPES and _names_foreign_country(words):
+        return "international"
+    return kind
+
+
+def _head(words: list[str]) -> str:
+    """The organization word that heads the name: the last one before an "of"/"for"/"on" part,
+    else the last one ("Ministry of Transport" -> Ministry, "Zhejiang University" -> University)."""
+    for index, word in enumerate(words):
+        if word in ("of", "for", "on", "under", "at") and index:
+            heads = [w for w in words[:index] if w in HEAD_TYPE]
+            if heads:
+                return heads[-1]
+            break
+    heads = [w for w in words if w in HEAD_TYPE]
+    return heads[-1] if heads else ""
+
+
+def _council_type(words: list[str]) -> str:
+    if "Legislative" in words:
+        return "legislature"
+    if "State" in words or "Executive" in words:
+        return "government"
+    return "people_org"
+
+
+def _names_foreign_country(words: list[str]) -> bool:
+    countries = foreign_countries()
+    text = " ".join(words)
+    return (
+        any(
+            " ".join(words[i : i + size]) in countries
+            for size in (1, 2, 3)
+            for i in range(len(words) - size + 1)
+        )
+        and "China" not in text.split()
+    )
+
+
+@cache
+def foreign_countries() -> frozenset[str]:
+    """Names and adjectives of countries other than China (data/foreign_countries.txt)."""
+    text = resources.files("cppcc_watch.extract").joinpath("data", "foreign_countries.txt")
+    names: set[str] = set()
+    for line in text.read_text("utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            names.update(part.strip() for part in line.split("|") if part.strip())
+    return frozenset(names)
