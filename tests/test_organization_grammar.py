@@ -200,3 +200,56 @@ def test_a_context_alias_needs_its_place() -> None:
             None,
         )
     }
+
+
+def test_plurals_written_before_the_places() -> None:
+    text = (
+        "Representatives of the CPPCC committees of Anhui, Jiangxi and Shanxi provinces and the "
+        "Guangdong provincial and Zhuhai municipal committees of the CPPCC spoke."
+    )
+    assert organizations(text) == {
+        f"Anhui Provincial Committee of the {CPPCC}": ("advisory", "Anhui", None),
+        f"Jiangxi Provincial Committee of the {CPPCC}": ("advisory", "Jiangxi", None),
+        f"Shanxi Provincial Committee of the {CPPCC}": ("advisory", "Shanxi", None),
+        f"Guangdong Provincial Committee of the {CPPCC}": ("advisory", "Guangdong", None),
+        f"Zhuhai Municipal Committee of the {CPPCC}": ("advisory", "Guangdong", "Zhuhai"),
+    }
+    assert places(text) == []
+
+
+def test_bodies_inside_bodies_at_several_levels() -> None:
+    text = (
+        "The standing committees of the Sichuan Provincial People's Congress and the Chongqing "
+        "Municipal People's Congress adopted the rules. Chen Lin, director of the legislative "
+        "affairs commission of the Standing Committee of the Sichuan Provincial People's "
+        "Congress, said."
+    )
+    sichuan = "Standing Committee of the Sichuan Provincial People's Congress"
+    assert organizations(text) == {
+        sichuan: ("legislature", "Sichuan", None),
+        "Standing Committee of the Chongqing Municipal People's Congress": (
+            "legislature",
+            "Chongqing",
+            "Chongqing",
+        ),
+        f"Legislative Affairs Commission of the {sichuan}": ("legislature", "Sichuan", None),
+    }
+
+
+def test_names_joined_by_and_the_are_two() -> None:
+    text = (
+        "Officials of the Guizhou Provincial Department of Education and the Guizhou Provincial "
+        "Committee of the China Democratic League attended."
+    )
+    assert set(organizations(text)) == {
+        "Guizhou Provincial Department of Education",
+        "Guizhou Provincial Committee of the China Democratic League",
+    }
+
+
+def test_credits_name_no_organization_and_embassies_are_named_in_full() -> None:
+    text = (
+        "Members visit a farm in Hunan on Monday. [Photo by Li Hua/China Daily]\n"
+        "A counselor at the Egyptian embassy in Beijing said. [Photo/Xinhua]"
+    )
+    assert organizations(text) == {"Embassy of Egypt in China": ("international", None, None)}

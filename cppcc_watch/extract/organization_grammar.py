@@ -79,22 +79,25 @@ _ACRONYM_RE = re.compile(r" \([A-Z]{2,8}\)")
 # and the connectors inside names, or a few fixed lowercase bodies.
 _NAME_BEFORE_OF_RE = re.compile(
     r"(?P<body>(?:(?:[A-Z][\w'’&-]*,?|and|&|for|on|of) )*?"
-    r"(?:[A-Z][\w'’-]*|[Pp]arty [Cc]ommittee|[Pp]arty [Ww]orking [Cc]ommittee"
-    r"|[Ss]tanding [Cc]ommittee|[Ll]eading [Pp]arty [Mm]embers" + _Q + r"? [Gg]roup"
-    r"|[Pp]arty [Gg]roup))"
+    r"(?:[A-Z][\w'’-]*|(?:CPPCC |CPC |[Pp]arty |[Pp]arty [Ww]orking )[Cc]ommittees?"
+    r"|[Ss]tanding [Cc]ommittees?|[Ll]eading [Pp]arty [Mm]embers" + _Q + r"? [Gg]roups?"
+    r"|[Pp]arty [Gg]roups?|(?:[Pp]eople" + _Q + r"s )?[Gg]overnments))"
     r" of (?:the )?$"
 )
 _UNIT_AFTER_RE = re.compile(
-    r" (?:(?:Uygur|Uyghur|Uighur|Zhuang|Hui) )?(?:[Pp]rovince|[Mm]unicipality|[Cc]ity"
-    r"|[Aa]ut\w+ [Rr]egion|[Ss]pecial [Aa]dministrative [Rr]egion)(?![\w-])"
+    r" (?:(?:Uygur|Uyghur|Uighur|Zhuang|Hui) )?(?:[Pp]rovinces?|[Mm]unicipalit(?:y|ies)|[Cc]ity"
+    r"|[Cc]ities|[Aa]ut\w+ [Rr]egions?|[Ss]pecial [Aa]dministrative [Rr]egions?)(?![\w-])"
 )
+_AND_THE_RE = re.compile(r",? and (?:the )?")
+_CHAIN_RE = re.compile(r",? and |, ")
 # A county-level unit the gazetteer does not hold: "Wuyi county", "Sanjiang Dong autonomous
 # county", "Jinzhou district", "Zhongzhai township", "Xixian New Area".
 _COUNTY_HINTS = ("ounty", "istrict", "ownship", "ew Area", "ew area")
 _COUNTY_UNITS = (" county", " district", " township", " new area")
+_NAME_WORD = r"[A-Z][a-z'’]+(?:-[A-Z]?[a-z'’]+)?"
 _COUNTY_NAME_RE = re.compile(
-    r"(?<![\w'’-])(?P<name>[A-Z][a-z'’]+(?:-[A-Z]?[a-z'’]+)?)"
-    r"(?P<ethnic> [A-Z][a-z]+)?(?P<autonomous> [Aa]utonomous)?$"
+    rf"(?<![\w'’-])(?:(?P<first>{_NAME_WORD}) )?(?P<second>{_NAME_WORD})"
+    r"(?P<autonomous> [Aa]utonomous)?$"
 )
 _NOT_COUNTY_NAMES = frozenset(
     _words("""The A An This That Each Every One Another Its Their Our Which Whose No Any Some All
@@ -111,7 +114,7 @@ _NESTED_HEADS = frozenset(
 # Head words of a local department, bureau, commission or federation.
 _LOCAL_HEADS = frozenset(
     _words("""Department Bureau Commission Administration Office Center Centre Agency Authority
-    Federation Association""")
+    Federation Association Court Procuratorate Congress""")
 )
 _NEXT_WORD_RE = re.compile(r"[\w'’-]+")
 _LOWER_BODY_WORDS = frozenset(
@@ -279,6 +282,14 @@ class _Scan:
                 reach = hit.end
         return hits
 
+    def _parse(self, anchor: _Anchor) -> GrammarHit | None:
+        chain, end = self._chain(anchor)
+        found = self._body_after(anchor, chain, end) or self._body_before(anchor, chain, end)
+        if found is None:
+            return None
+        start, end, bodies = found
+        return self._nested(start, end, bodies)
+
     # -- anchors ---------------------------------------------------------------------------------
 
     def forms_in_order(self) -> list[tuple[int, int, Any]]:
@@ -367,7 +378,7 @@ class _Scan:
             place = self.grammar.place(form, self.named)
             if place is None:
                 continue
-            if city is None and place.city is not None and place.city != place.province:
+            if city is None and place.city is not None:
                 city = place.city
                 province = province or place.province
             elif province is None:
@@ -376,34 +387,24 @@ class _Scan:
 
     # -- parsing ---------------------------------------------------------------------------------
 
-    def _parse(self, anchor: _Anchor) -> GrammarHit | None:
-        chain, end = self._chain(anchor)
-        found = self._body_after(anchor, chain, end)
-        if found is None and len(chain) == 1:
-            found = self._body_before(anchor)
-        if found is None:
-            return None
-        start, end, bodies = found
-        return self._nested(start, end, bodies)
-
     def _chain(self, anchor: _Anchor) -> tuple[list[_Anchor], int]:
-        """The places of a coordinated plural starting here ("Yunnan, Guizhou and Sichuan"),
-        or just this one; and where the last one ends."""
+        """The places of a coordinated plural starting here ("Yunnan, Guizhou and Sichuan", "the
+        Guangdong provincial and Zhuhai municipal ..."), or just this one; and where the last one
+        ends."""
         chain = [anchor]
         text = self.text
         position = anchor.end
-        if text[position : position + 1] != "," and not text.startswith(" and ", position):
-            return chain, position
         while True:
-            match = re.match(r",? and |, ", text[position : position + 6])
-            following = self.anchor_at(position + match.end()) if match else None
+            level = _LEVEL_RE.match(text, position)
+            after = level.end() if level else position
+            match = _CHAIN_RE.match(text, after)
+            following = self.anchor_at(match.end()) if match else None
             if match is None or following is None:
-                break
+                return [anchor], anchor.end
             chain.append(following)
             position = following.end
             if "and" in match.group():
                 return chain, position
-        return [anchor], anchor.end
 
     def _body_after(
         self, anchor: _Anchor, chain: list[_Anchor], end: int
@@ -478,7 +479,8 @@ class _Scan:
             if lowercase is None:
                 lowercase = bare[:1].islower()
             if bare in _CONNECTORS and words:
-                pass
+                if not lowercase and self._ends_name(bare, words, position + match.end()):
+                    break
             elif not (bare[:1].islower() if lowercase else bare[:1].isupper()):
                 break
             words.append(word)
@@ -504,9 +506,18 @@ class _Scan:
         kept = words[:last]
         if any(w.endswith(",") for w in kept[:-1]) and not ({"and", "&"} & set(kept)):
             return None
-        if kept[-1].endswith(","):
-            return None
+        kept[-1] = kept[-1].rstrip(",")
         return position + len(" " + " ".join(kept)), kept
+
+    def _ends_name(self, word: str, words: list[str], after: int) -> bool:
+        """Whether a connector ends a capitalized name rather than joining its words: "the"
+        but after "of", and "and" before "the" or a place ("... Department of Education and the
+        Guizhou Provincial Committee", "... Bureau and Chengdu ...")."""
+        if word == "the":
+            return words[-1] != "of"
+        if word in ("and", "&"):
+            return self.text.startswith("the ", after + 1) or after + 1 in self.forms
+        return False
 
     def _department(
         self, anchor: _Anchor, level_end: int, words: list[str], possessive: Any
@@ -528,35 +539,39 @@ class _Scan:
             written = " ".join([place.stem, *rest])
         return LocalBody(f"{written} {body}", kind, place.province, place.city)
 
-    def _body_before(self, anchor: _Anchor) -> tuple[int, int, tuple[LocalBody, ...]] | None:
+    def _body_before(
+        self, anchor: _Anchor, chain: list[_Anchor], end: int
+    ) -> tuple[int, int, tuple[LocalBody, ...]] | None:
         """BODY of [the] PLACE [UNIT]: "People's Government of Sichuan Province", "Party
         committee of Zhongzhai township", "Health Commission of Xinjiang Uygur Autonomous
-        Region"."""
+        Region", "the CPPCC committees of Anhui, Jiangxi and Shanxi provinces"."""
         found = self._name_before(anchor.start)
         if found is None:
             return None
         body_start, body = found
-        place = anchor.place
-        unit = None if anchor.with_unit else _UNIT_AFTER_RE.match(self.text, anchor.end)
-        end = unit.end() if unit else anchor.end
-        lowered = body.lower().replace("’", "'")
-        province, city = place.province, place.city
-        if lowered in ("people's government", "government"):
-            local = LocalBody(f"People's Government of {place.unit}", "government", province, city)
-        elif lowered in ("party committee", "committee", "cpc committee"):
-            local = LocalBody(f"{place.adjective} Committee of the {CPC}", "party", province, city)
-        elif lowered in ("party working committee", "working committee"):
-            name = f"{place.adjective} Working Committee of the {CPC}"
-            local = LocalBody(name, "party", province, city)
-        else:
-            words = body.split()
-            if not any(w.rstrip(",") in _LOCAL_HEADS for w in words):
+        unit = None if chain[-1].with_unit else _UNIT_AFTER_RE.match(self.text, end)
+        end = unit.end() if unit else end
+        key = _singular(body.lower().replace("’", "'"))
+        bodies = []
+        for place in (a.place for a in chain):
+            province, city = place.province, place.city
+            if key in ("people's government", "government"):
+                name, kind = f"People's Government of {place.unit}", "government"
+            elif key in ("party committee", "committee", "cpc committee"):
+                name, kind = f"{place.adjective} Committee of the {CPC}", "party"
+            elif key == "cppcc committee":
+                name, kind = f"{place.adjective} Committee of the {CPPCC}", "advisory"
+            elif key in ("party working committee", "working committee"):
+                name, kind = f"{place.adjective} Working Committee of the {CPC}", "party"
+            elif len(chain) == 1 and any(w.rstrip(",") in _LOCAL_HEADS for w in body.split()):
+                kind = organization_type(body)
+                name = f"{_title_words(body)} of {place.unit}"
+                if kind not in _LOCAL_TYPES:
+                    return None
+            else:
                 return None
-            kind = organization_type(body)
-            if kind not in _LOCAL_TYPES:
-                return None
-            local = LocalBody(f"{_title_words(body)} of {place.unit}", kind, province, city)
-        return body_start, end, (local,)
+            bodies.append(LocalBody(name, kind, province, city))
+        return body_start, end, tuple(bodies)
 
     def _name_before(self, start: int) -> tuple[int, str] | None:
         """The name written before " of (the) " at `start`, without a leading article, and where
@@ -571,33 +586,52 @@ class _Scan:
         words = match.group("body").split(" ")
         while words and (words[0] in _ARTICLES or words[0] in _CONNECTORS):
             body_start += len(words.pop(0)) + 1
-        if not words or (
-            words[0][:1].islower()
-            and words[0].lower()
-            not in (
-                "party",
-                "standing",
-                "leading",
-            )
-        ):
+        if not words:
             return None
         return body_start, " ".join(words)
 
     def _nested(self, start: int, end: int, bodies: tuple[LocalBody, ...]) -> GrammarHit:
-        """A body inside the local body: "Standing Committee of the X Provincial People's
-        Congress", "Leading Party Members' Group of the X Provincial Committee of the CPPCC"."""
-        found = self._name_before(start) if len(bodies) == 1 else None
-        if found is None:
-            return GrammarHit(start, end, bodies)
-        unit_start, unit = found
-        unit = _title_words(unit)
-        words = unit.split()
-        if words[-1].rstrip(",") not in _NESTED_HEADS:
-            return GrammarHit(start, end, bodies)
-        outer = bodies[0]
-        kind = "party" if "Party" in words and "Group" in words else outer.type
-        nested = LocalBody(f"{unit} of the {outer.name}", kind, outer.province, outer.city)
-        return GrammarHit(unit_start, end, (nested,))
+        """Bodies inside the local body, as many levels as written: "Standing Committee of the X
+        Provincial People's Congress", "Legislative Affairs Commission of the Standing Committee
+        of the ...", "the standing committees of the X and the Y People's Congresses"."""
+        while len(bodies) == 1:
+            found = self._name_before(start)
+            if found is None:
+                break
+            unit_start, written = found
+            words = _title_words(written).split()
+            singular = _title_words(_singular(words[-1].lower()))
+            plural = singular != words[-1] and singular in _NESTED_HEADS
+            words[-1] = singular if plural else words[-1]
+            if words[-1] not in _NESTED_HEADS:
+                break
+            unit = " ".join(words)
+            outers = [bodies[0]]
+            if plural:
+                following = self._next_body(end)
+                if following is None:
+                    break
+                end, second = following
+                outers.append(second)
+            kind = "party" if "Party" in words and "Group" in words else None
+            bodies = tuple(
+                LocalBody(f"{unit} of the {o.name}", kind or o.type, o.province, o.city)
+                for o in outers
+            )
+            start = unit_start
+        return GrammarHit(start, end, bodies)
+
+    def _next_body(self, end: int) -> tuple[int, LocalBody] | None:
+        """The local body named after "and (the)" at `end`, and where it ends."""
+        match = _AND_THE_RE.match(self.text, end)
+        anchor = self.anchor_at(match.end()) if match else None
+        if anchor is None:
+            return None
+        chain, chain_end = self._chain(anchor)
+        found = self._body_after(anchor, chain, chain_end)
+        if found is None or len(found[2]) != 1:
+            return None
+        return found[1], found[2][0]
 
     # -- parents ---------------------------------------------------------------------------------
 
@@ -623,6 +657,14 @@ class _Scan:
             return None
         acronym = _ACRONYM_RE.match(self.text, parent.end)
         return parent, acronym.end() if acronym else parent.end
+
+
+def _singular(words: str) -> str:
+    """The phrase with its last word in the singular ("cppcc committees" -> "cppcc committee")."""
+    for plural, singular in (("ies", "y"), ("ses", "s"), ("s", "")):
+        if words.endswith(plural) and not words.endswith("ss"):
+            return words[: -len(plural)] + singular
+    return words
 
 
 def _may_start_body(text: str, position: int, leveled: bool) -> bool:
@@ -659,21 +701,20 @@ def _county_mentions(text: str) -> Iterator[tuple[int, int, str, str]]:
         match = _COUNTY_NAME_RE.search(text, max(0, position - 40), position)
         if match is None:
             continue
-        name = match.group("name").replace("’", "'")
+        first, second = match.group("first"), match.group("second")
+        if match.group("autonomous") and first and first not in _NOT_COUNTY_NAMES:
+            name, start = first, match.start("first")
+            unit = f"{second} Autonomous{text[position:end]}"
+        else:
+            name, start = second, match.start("second")
+            unit = (
+                f"Autonomous{text[position:end]}"
+                if match.group("autonomous")
+                else text[position:end]
+            )
         if name in _NOT_COUNTY_NAMES:
             continue
-        if match.group("autonomous"):
-            unit = f"{match.group('ethnic') or ''} Autonomous{text[position:end]}"
-        elif match.group("ethnic"):
-            name = match.group("ethnic").strip()
-            if name in _NOT_COUNTY_NAMES:
-                continue
-            unit = text[position:end]
-            yield match.start("ethnic") + 1, end, name, _title_words(unit)
-            continue
-        else:
-            unit = text[position:end]
-        yield match.start("name"), end, name, _title_words(unit)
+        yield start, end, name.replace("’", "'"), _title_words(unit)
 
 
 def _parent(hit: Any) -> _Parent | None:

@@ -19,8 +19,9 @@ _HEAD_TYPES = {
     "academic": """University Universities College Academy Institute Institutes School Laboratory
         Lab Conservatory Polytechnic Observatory""",
     "government": """Ministry Ministries Commission Bureau Administration Department Office
-        Agency Authority Court Procuratorate Government Customs Police Secretariat Directorate""",
-    "legislature": "Congress Parliament Senate Assembly Duma Legislature",
+        Agency Authority Court Procuratorate Government Customs Police Secretariat Directorate
+        Embassy Consulate""",
+    "legislature": "Congress Parliament Senate Assembly Duma Legislature Majlis Knesset Rada",
     "people_org": "Association Federation Society League Chamber Union Foundation Alliance",
     "company": """Group Company Companies Corporation Corp Co Ltd Limited Inc Holdings Bank
         Exchange Brewery Winery Factory Guesthouse Cooperative Plant Motors Airlines
@@ -33,7 +34,8 @@ HEAD_TYPE = {word: kind for kind, words in _HEAD_TYPES.items() for word in words
 # Heads whose type depends on the words before them.
 _RESEARCH_CENTER = re.compile(r"\b(?:Research|Studies|Science|Innovation)\b")
 _NEWS_AGENCY = re.compile(r"\bNews Agency$")
-_FOREIGN_TYPES = frozenset({"government", "legislature", "other", "people_org"})
+_FOREIGN_TYPES = frozenset({"government", "legislature"})
+_INTERNATIONAL_PREFIXES = ("International ", "World ", "Asian ", "Global ", "Asia-Pacific ")
 
 
 def organization_type(name: str) -> str:
@@ -46,10 +48,14 @@ def organization_type(name: str) -> str:
         kind = "academic" if _RESEARCH_CENTER.search(name) else "government"
     elif head == "Council":
         kind = _council_type(words)
+    elif head == "Chamber" and "Legislative" in words:
+        kind = "legislature"
     elif head == "Agency" and not _NEWS_AGENCY.search(name):
         kind = "government"
     if kind in _FOREIGN_TYPES and _names_foreign_country(words):
         return "international"
+    if kind == "people_org" and name.startswith(_INTERNATIONAL_PREFIXES):
+        return "international"  # "International World Games Association"
     return kind
 
 
@@ -87,12 +93,24 @@ def _names_foreign_country(words: list[str]) -> bool:
     )
 
 
-@cache
 def foreign_countries() -> frozenset[str]:
     """Names and adjectives of countries other than China (data/foreign_countries.txt)."""
+    return frozenset(_countries())
+
+
+def country_named(form: str) -> str | None:
+    """The country a name or adjective stands for ("Egyptian" -> "Egypt"), or None."""
+    return _countries().get(form)
+
+
+@cache
+def _countries() -> dict[str, str]:
+    """Each name and adjective of data/foreign_countries.txt -> the country's name."""
     text = resources.files("cppcc_watch.extract").joinpath("data", "foreign_countries.txt")
-    names: set[str] = set()
+    forms: dict[str, str] = {}
     for line in text.read_text("utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
-            names.update(part.strip() for part in line.split("|") if part.strip())
-    return frozenset(names)
+            parts = [part.strip() for part in line.split("|") if part.strip()]
+            for part in parts:
+                forms.setdefault(part, parts[0])
+    return forms

@@ -35,7 +35,11 @@ from cppcc_watch.extract.organization_registry import (
     RegistryEntry,
     read_registry,
 )
-from cppcc_watch.extract.organization_types import foreign_countries, organization_type
+from cppcc_watch.extract.organization_types import (
+    country_named,
+    foreign_countries,
+    organization_type,
+)
 from cppcc_watch.extract.places import Candidate, PlaceMatcher
 
 __all__ = [
@@ -60,7 +64,8 @@ ORG_WORDS = frozenset(
         Agency Office Government Society League Party Center Centre Foundation Hospital School
         College Department Organization Organisation Conservatory Authority Chamber Union Fund Press
         Corps Laboratory Lab Museum Library Front Senate Parliament Assembly Exchange Daily
-        Secretariat Cooperative Brewery Winery Factory Guesthouse
+        Secretariat Cooperative Brewery Winery Factory Guesthouse Embassy Consulate Majlis Duma
+        Knesset Rada Co Ltd Inc Holdings
         """
     )
 )
@@ -123,6 +128,16 @@ _DOC_PREFIX_RE = re.compile(
 _OF_NAME_RE = re.compile(r" of (?:the )?[A-Z]")
 _ACRONYM_DEF_RE = re.compile(r"\(([A-Z][A-Za-z&-]{1,9})\)")
 _PARENT_JOIN_RE = re.compile(r" (of|under|at) (the )?")
+_COUNTRIES_WITH_THE = (
+    "United ", "Netherlands", "Philippines", "Bahamas", "Gambia", "Maldives", "Marshall",
+    "Solomon", "Czech", "Dominican", "Central African",
+)  # fmt: skip
+_IN_CHINA_RE = re.compile(r" in (?:Beijing|China)\b")
+_CPPCC_COMMITTEE_RE = re.compile(r" committees?\b")
+_CREDIT_RE = re.compile(r"[\[(](?:Photo|Photos|Video)\b[^\])\n]{0,100}[\])]")
+# A registry name that goes on with more capitalized words ("Ministry of Foreign Affairs and
+# Trade of Hungary", "Committee on Foreign Affairs of the Senate"): discovery may find a longer one.
+_CONTINUED_RE = re.compile(r" (?:of|and|on|for)(?: the)? [A-Z]")
 _OF_COUNTRY_RE = re.compile(r" of (?:the )?([A-Z][\w'.-]*(?: [A-Z][\w'.-]*){0,2})")
 _COUNTRY_BEFORE_RE = re.compile(r"(?<![\w'-])([A-Z][\w.-]*(?: [A-Z][\w.-]*)?) $")
 
@@ -188,7 +203,8 @@ class OrganizationMatcher:
         named = {name for _, _, form in places for name in form.provinces}
         named.update(c.name for _, _, form in places for c in form.cities)
         registry, heads = self._scan(text, named)
-        registry = [_foreign(text, hit) for hit in registry]
+        registry = [_foreign(text, hit) for hit in registry if not _generic_cppcc(text, hit)]
+        registry.extend(_embassies(text))
         grammar = self._grammar_hits(text, places, registry, matcher)
         definitions = list(self._acronym_definitions(text, registry))
         discovered = [*self._discovered_hits(text, heads, registry), *definitions]
@@ -200,7 +216,7 @@ class OrganizationMatcher:
         hits.sort(key=lambda h: (h.start, h.name))
         hits = _drop_parenthesized_repeats(text, hits)
         hits = compose(text, hits, self._known, _new_hit(text))  # type: ignore[arg-type,assignment]
-        hits = _merge_forms(hits)
+        hits = _merge_forms(_outside_credits(text, hits))
         if text is not original:
             hits = [replace(h, text=original[h.start : h.end]) for h in hits]
         return hits
@@ -298,7 +314,8 @@ class OrganizationMatcher:
         covered = bytearray(len(text) + 1)
         registry_ends = set()
         for known in registry:
-            covered[known.start : known.end] = b"\x01" * (known.end - known.start)
+            if not _CONTINUED_RE.match(text, known.end):
+                covered[known.start : known.end] = b"\x01" * (known.end - known.start)
             registry_ends.add(known.end)
         for head_start, head_end in heads:
             if head_start < skip_until:
@@ -325,7 +342,8 @@ class OrganizationMatcher:
             if (
                 phrase[:position] in self._by_form
                 and phrase[:position].split()[-1] not in ORG_WORDS
-            ):
+                and any(w in ORG_WORDS for w in phrase[position + 5 :].split())
+            ):  # but "Ministry of Foreign Affairs and Trade of Hungary" is one name
                 return start + position + 5, end
             position = phrase.find(" and ", position + 1)
         return start, end
@@ -372,6 +390,9 @@ class OrganizationMatcher:
                 parent, kind = rest, organization_type(rest)
             else:
                 continue
+            body = self._canonical(unit)
+            if body is not None and body.parent == parent:
+                return body.name, body.type  # a registry body written with its parent
             article = "" if known is None or known.name == rest else "the "
             nested = nested_name(unit, parent, kind, match.group(1), match.group(2) or article)
             if nested is None and known is not None and len(unit.split()) >= 2:
@@ -424,6 +445,51 @@ def _number_names_org(text: str, start: int, end: int) -> bool:
     return text[max(0, start - 4) : start].lower() == "the " and bool(
         _NUMBER_CONTEXT_RE.match(text, end)
     )
+
+
+def _generic_cppcc(text: str, hit: OrgHit) -> bool:
+    """ "CPPCC committees", "a CPPCC committee": some CPPCC committee, not the national one."""
+    return hit.text == "CPPCC" and _CPPCC_COMMITTEE_RE.match(text, hit.end) is not None
+
+
+def _outside_credits(text: str, hits: list[OrgHit]) -> list[OrgHit]:
+    """The hits outside photo and video credits ("[Photo/Xinhua]", "[Photo by Li Hua/China
+    Daily]"): a credit names no organization the article discusses."""
+    if "[Photo" not in text and "[Video" not in text and "(Photo" not in text:
+        return hits
+    credits = [m.span() for m in _CREDIT_RE.finditer(text)]
+    if not credits:
+        return hits
+    return [h for h in hits if not any(s <= h.start and h.end <= e for s, e in credits)]
+
+
+def _embassies(text: str) -> Iterator[OrgHit]:
+    """A country's embassy in China, however written: "the Egyptian embassy in Beijing",
+    "the Embassy of Egypt in China" -> "Embassy of Egypt in China"."""
+    position = text.find("mbassy")
+    while position > 0:
+        start, end = position - 1, position + 6
+        position = text.find("mbassy", end)
+        if text[start] not in "Ee":
+            continue
+        before = _COUNTRY_BEFORE_RE.search(text, max(0, start - 30), start)
+        after = _OF_COUNTRY_RE.match(text, end)
+        country = None
+        if before:
+            words = before.group(1).split()
+            country = country_named(" ".join(words[-2:])) or country_named(words[-1])
+            if country:
+                start -= len(words[-1]) + 1 if country_named(words[-1]) else 0
+        if country is None and after:
+            country = country_named(after.group(1)) or country_named(after.group(1).split()[0])
+            end = after.start(1) + len(country or "")
+        if country is None:
+            continue
+        place = _IN_CHINA_RE.match(text, end)
+        end = place.end() if place else end
+        article = "the " if country.startswith(_COUNTRIES_WITH_THE) else ""
+        name = f"Embassy of {article}{country} in China"
+        yield OrgHit(start, end, text[start:end], name, None, "international")
 
 
 def _foreign(text: str, hit: OrgHit) -> OrgHit:
@@ -768,7 +834,7 @@ def _defined_acronym_hits(
             continue
         occupied[start:end] = b"\x01" * (end - start)
         acronym = match.group()
-        yield OrgHit(start, end, acronym, defined[acronym].name, acronym)
+        yield replace(defined[acronym], start=start, end=end, text=acronym, acronym=acronym)
 
 
 def _apply_definitions(hits: list[OrgHit], defined: dict[str, OrgHit]) -> list[OrgHit]:
@@ -782,17 +848,19 @@ def _apply_definitions(hits: list[OrgHit], defined: dict[str, OrgHit]) -> list[O
 
 
 def _drop_parenthesized_repeats(text: str, hits: list[OrgHit]) -> list[OrgHit]:
-    """ "Full Name (ACR)" is one mention: drop the "(ACR)" hit right after its organization."""
+    """ "Full Name (ACR)" is one mention: drop the "(ACR)" hit right after its organization, or
+    after a body whose name ends in it ("Central Committee of the Communist Party of China
+    (CPC)": the CPC is only inside its Central Committee's name)."""
     kept: list[OrgHit] = []
     for hit in hits:
         previous = kept[-1] if kept else None
         if (
             previous is not None
-            and previous.name == hit.name
+            and (previous.name == hit.name or previous.name.endswith(f" {hit.name}"))
             and text[previous.end : hit.start].strip() == "("
             and text[hit.end : hit.end + 1] == ")"
         ):
-            if previous.acronym is None:
+            if previous.acronym is None and previous.name == hit.name:
                 kept[-1] = replace(previous, acronym=hit.text)
             continue
         kept.append(hit)
