@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import replace
 from functools import cache
 from typing import Any, NamedTuple
 
@@ -54,8 +55,10 @@ class Extractor:
         body, title = _check_text(body, "body"), _check_text(title or "", "title")
         if not body.strip() and not title.strip():
             return Extraction()
-        grouped, organizations = self._grouped_hits_chunked(f"{title}\n{body}")
+        text = f"{title}\n{body}"
+        grouped, organizations = self._grouped_hits_chunked(text)
         located = _Locator(title, body)
+        evidence = self._themes(grouped, text, located, organizations)
         result = Extraction()
         lists = {
             "province": result.provinces,
@@ -69,12 +72,32 @@ class Extractor:
             target = lists[kind]
             for key, hits in ordered:
                 entity = self._new_entity(kind, key, organizations)
+                if kind == "theme":
+                    entity.score, entity.cues = evidence[key].score, evidence[key].cues
                 entity.mentions = mentions_of(hits)
                 target.append(entity)
         lead = located.lead_span()
         _mark_focus(result.provinces, lead)
         _mark_focus(result.cities, lead)
         return result
+
+    def _themes(
+        self, grouped: _Grouped, text: str, located: _Locator, organizations: _OrgFirst
+    ) -> dict[str, Any]:
+        """Weigh the theme cues (themes.assess): keep in `grouped` the hits of the themes the text
+        discusses, and return each one's evidence."""
+        from cppcc_watch.extract.themes import assess
+
+        base = located.body_offset
+        lead_start, lead_end = located.lead_span()
+        lead = (base + lead_start, base + lead_end)
+        hits = [h for found in grouped["theme"].values() for h in found]
+        hits.extend(_place_signals(text, grouped, base - 1, lead))
+        hits.sort(key=_start)
+        advisory = any(h.type == "advisory" for h in organizations.values())
+        found = assess(hits, text, lead, base - 1, advisory)
+        grouped["theme"] = defaultdict(list, {e.theme: list(e.hits) for e in found})
+        return {e.theme: e for e in found}
 
     def _grouped_hits_chunked(self, text: str) -> tuple[_Grouped, _OrgFirst]:
         """`_grouped_hits`, run piecewise on texts longer than CHUNK_SIZE (cut at line breaks).
@@ -90,7 +113,10 @@ class Extractor:
             for kind, groups in part.items():
                 for key, hits in groups.items():
                     grouped[kind][key].extend(
-                        _Span(h.start + offset, h.end + offset, h.text) for h in hits
+                        replace(h, start=h.start + offset, end=h.end + offset)
+                        if kind == "theme"
+                        else _Span(h.start + offset, h.end + offset, h.text)
+                        for h in hits
                     )
             for name, hit in part_organizations.items():
                 known = organizations.get(name)
@@ -271,6 +297,35 @@ def _mark_focus(places: list[Entity], lead: tuple[int, int]) -> None:
     if len(leaders) == 1 or top >= 2:
         for entity in leaders:
             entity.focus = True
+
+
+def _place_signals(
+    text: str, grouped: _Grouped, title_end: int, lead: tuple[int, int]
+) -> list[Any]:
+    """Theme signals of the title and lead: Hong Kong, Macao or Taiwan named there ("@hmt"), a
+    foreign country named there ("@foreign")."""
+    from cppcc_watch.extract.organization_types import country_mentions
+    from cppcc_watch.extract.themes import ThemeHit
+
+    def in_title_or_lead(start: int) -> bool:
+        return start < title_end or lead[0] <= start < lead[1]
+
+    signals = [
+        ThemeHit(h.start, h.end, h.text, "@hmt")
+        for name in _HONG_KONG_MACAO_TAIWAN
+        for h in grouped["province"].get(name, [])
+        if in_title_or_lead(h.start)
+    ]
+    for start, end in [*country_mentions(text, 0, title_end), *country_mentions(text, *lead)]:
+        signals.append(ThemeHit(start, end, text[start:end], "@foreign"))
+    return signals
+
+
+_HONG_KONG_MACAO_TAIWAN = ("Hong Kong", "Macao", "Taiwan")
+
+
+def _start(hit: Any) -> int:
+    return int(hit.start)
 
 
 def _check_text(value: object, what: str) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from functools import cache
 from importlib import resources
+from itertools import pairwise
 
 _HEAD_TYPES = {
     "academic": """University Universities College Academy Institute Institutes School Laboratory
@@ -96,6 +97,31 @@ def _names_foreign_country(words: list[str]) -> bool:
 def foreign_countries() -> frozenset[str]:
     """Names and adjectives of countries other than China (data/foreign_countries.txt)."""
     return frozenset(_countries())
+
+
+def country_mentions(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The spans of country names and adjectives ("Kazakhstan", "Pakistani", "South Korea") in
+    text[start:end]."""
+    countries = _countries()
+    words = [m.span() for m in _CAPITALIZED_RE.finditer(text, start, end)]
+    found = []
+    index = 0
+    while index < len(words):
+        for size in (3, 2, 1):
+            group = words[index : index + size]
+            adjacent = all(b[0] == a[1] + 1 for a, b in pairwise(group))
+            inner = text.endswith("Inner ", 0, group[0][0])  # Inner Mongolia is China's
+            name = text[group[0][0] : group[-1][1]]
+            if len(group) == size and adjacent and name in countries and not inner:
+                found.append((group[0][0], group[-1][1]))
+                index += size
+                break
+        else:
+            index += 1
+    return found
+
+
+_CAPITALIZED_RE = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]*(?:\.[A-Z]\.)?")
 
 
 def country_named(form: str) -> str | None:
