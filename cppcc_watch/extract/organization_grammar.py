@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, NamedTuple
 
 from cppcc_watch.extract.gazetteer import Gazetteer
@@ -43,6 +44,7 @@ def _words(text: str) -> list[str]:
 CPPCC = "Chinese People's Political Consultative Conference"
 CPC = "Communist Party of China"
 NPC = "National People's Congress"
+_PARENT_NAMES = frozenset({CPPCC, CPC, NPC})
 # The ethnic word in an autonomous region's full name.
 _REGION_STEMS = {
     "Xinjiang": "Xinjiang Uygur",
@@ -84,6 +86,8 @@ _NAME_BEFORE_OF_RE = re.compile(
     r"|[Pp]arty [Gg]roups?|(?:[Pp]eople" + _Q + r"s )?[Gg]overnments))"
     r" of (?:the )?$"
 )
+# Lowercase words that can end a name before "of": "Party committee of", "governments of".
+_LOWER_NAME_ENDS = frozenset(_words("committee committees group groups government governments"))
 _UNIT_AFTER_RE = re.compile(
     r" (?:(?:Uygur|Uyghur|Uighur|Zhuang|Hui) )?(?:[Pp]rovinces?|[Mm]unicipalit(?:y|ies)|[Cc]ity"
     r"|[Cc]ities|[Aa]ut\w+ [Rr]egions?|[Ss]pecial [Aa]dministrative [Rr]egions?)(?![\w-])"
@@ -92,7 +96,6 @@ _AND_THE_RE = re.compile(r",? and (?:the )?")
 _CHAIN_RE = re.compile(r",? and |, ")
 # A county-level unit the gazetteer does not hold: "Wuyi county", "Sanjiang Dong autonomous
 # county", "Jinzhou district", "Zhongzhai township", "Xixian New Area".
-_COUNTY_HINTS = ("ounty", "istrict", "ownship", "ew Area", "ew area")
 _COUNTY_UNITS = (" county", " district", " township", " new area")
 _NAME_WORD = r"[A-Z][a-z'’]+(?:-[A-Z]?[a-z'’]+)?"
 _COUNTY_NAME_RE = re.compile(
@@ -116,12 +119,17 @@ _LOCAL_HEADS = frozenset(
     _words("""Department Bureau Commission Administration Office Center Centre Agency Authority
     Federation Association Court Procuratorate Congress""")
 )
-_NEXT_WORD_RE = re.compile(r"[\w'’-]+")
 _LOWER_BODY_WORDS = frozenset(
     _words("""government governments committee committees congress congresses people's people’s
     party cppcc provincial province municipal municipality city county district township
     autonomous regional region uygur uyghur uighur zhuang hui""")
 )
+# A body word a little after a place: worth parsing a plural or a possessive there.
+_BODY_NEAR = (
+    "ommittee", "overnment", "ongress", "PPCC", "epartment", "ureau", "ommission", "dministration",
+    "ffice", "ederation", "ssociation", "ourt", "arty", "rocuratorate", "uthority", "gency",
+    "enter", "entre",
+)  # fmt: skip
 # Words after a place that start no body.
 _FUNCTION_WORDS = frozenset(
     _words("""and or in on of to the for with at from by as is was are were has have had will
@@ -254,24 +262,34 @@ class _Scan:
     ) -> None:
         self.grammar = grammar
         self.text = text
-        self.named = {name for _, _, form in places for name in form.provinces}
+        self.places = places
         self.forms = {start: (end, form) for start, end, form in places}
         self.counties = {anchor.start: anchor for anchor in self._counties(places)}
         self.resolved: dict[int, _Anchor | None] = dict(self.counties)
         self.parent_at: dict[int, _Parent] = {}
         self.parent_ending: dict[int, _Parent] = {}
-        for hit in sorted(parents, key=lambda h: h.start - h.end):  # the longest first
-            parent = _parent(hit)
-            if parent is not None:
-                self.parent_at.setdefault(hit.start, parent)
-                self.parent_ending.setdefault(hit.end, parent)
+        for hit in sorted(parents, key=_longest_first):
+            if hit.name in _PARENT_NAMES or hit.type == "democratic_party":
+                parent = _parent(hit)
+                if parent is not None:
+                    self.parent_at.setdefault(hit.start, parent)
+                    self.parent_ending.setdefault(hit.end, parent)
+
+    @cached_property
+    def named(self) -> set[str]:
+        """The provinces the text names (for a city name two provinces share)."""
+        return {name for _, _, form in self.places for name in form.provinces}
 
     def run(self) -> list[GrammarHit]:
         hits: list[GrammarHit] = []
         reach = 0
-        spans = [(start, end) for start, end, _ in self.forms_in_order()]
+        if self.counties:
+            spans = [(start, end) for start, end, _ in self.forms_in_order()]
+        else:
+            spans = [(start, end) for start, (end, _) in self.forms.items()]
+        may_name_body = self._may_name_body
         for start, end in spans:
-            if start < reach or not self._may_name_body(start, end):
+            if start < reach or not may_name_body(start, end):
                 continue
             anchor = self.anchor_at(start)
             if anchor is None:
@@ -328,14 +346,19 @@ class _Scan:
         it."""
         text = self.text
         following = text[end : end + 1]
+        if following == " " and text[end + 1 : end + 2].isupper():
+            return True
         if following == " " and text.startswith(" and ", end):
             after = end + 5 in self.forms or end + 5 in self.counties
         elif following == " ":
-            after = _may_start_body(text, end, True)
+            after = _may_start_body(text, end, None)
         elif following == ",":
             after = end + 2 in self.forms or end + 2 in self.counties
         else:
             after = following in ("'", "’")
+        if (after and following != " ") or text.startswith(" and ", end):
+            window = text[end : end + 120]
+            after = after and any(word in window for word in _BODY_NEAR)
         if after:
             return True
         return (
@@ -345,7 +368,7 @@ class _Scan:
     def _counties(self, places: list[Candidate]) -> Iterator[_Anchor]:
         """County-level units written with their unit word, and their names used alone."""
         text = self.text
-        if not any(hint in text for hint in _COUNTY_HINTS):
+        if not ("ounty" in text or "istrict" in text or "ownship" in text or "ew " in text):
             return
         known: dict[str, _Place] = {}
         spans = []
@@ -577,8 +600,15 @@ class _Scan:
         """The name written before " of (the) " at `start`, without a leading article, and where
         it starts."""
         text = self.text
-        if not (text.endswith(" of ", 0, start) or text.endswith(" of the ", 0, start)):
+        if text.endswith(" of ", 0, start):
+            of = start - 4
+        elif text.endswith(" of the ", 0, start):
+            of = start - 8
+        else:
             return None
+        word = text[text.rfind(" ", max(0, of - 30), of) + 1 : of]
+        if not (word[:1].isupper() or word.lower() in _LOWER_NAME_ENDS):
+            return None  # "the capital of Sichuan": no name before "of"
         match = _NAME_BEFORE_OF_RE.search(text, max(0, start - 120), start)
         if match is None:
             return None
@@ -667,18 +697,19 @@ def _singular(words: str) -> str:
     return words
 
 
-def _may_start_body(text: str, position: int, leveled: bool) -> bool:
+def _may_start_body(text: str, position: int, leveled: bool | None) -> bool:
     """Whether the words at `position` may begin a body (a quick test before parsing): a
-    capitalized word, a lowercase body word, or a lowercase department a few words on."""
+    capitalized word, a lowercase body or level word, or (`leveled` not None) a lowercase
+    department a few words on, further after a level word or possessive."""
     if text[position : position + 1] != " ":
         return False
-    word = _NEXT_WORD_RE.match(text, position + 1)
-    if word is None:
-        return False
-    first = word.group()
-    if first[:1].isupper() or first.lower() in _LOWER_BODY_WORDS:
+    if text[position + 1 : position + 2].isupper():
         return True
-    if first in _FUNCTION_WORDS:
+    space = text.find(" ", position + 1, position + 24)
+    first = text[position + 1 : space if space > 0 else position + 24].rstrip(",.;:")
+    if first.lower() in _LOWER_BODY_WORDS:
+        return True
+    if leveled is None or first in _FUNCTION_WORDS or not first[:1].isalpha():
         return False
     window = position + (60 if leveled else 40)
     return _LOWER_HEAD_NEAR_RE.search(text, position, window) is not None
@@ -715,6 +746,10 @@ def _county_mentions(text: str) -> Iterator[tuple[int, int, str, str]]:
         if name in _NOT_COUNTY_NAMES:
             continue
         yield start, end, name.replace("’", "'"), _title_words(unit)
+
+
+def _longest_first(hit: Any) -> int:
+    return int(hit.start - hit.end)
 
 
 def _parent(hit: Any) -> _Parent | None:

@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from functools import cache
 from importlib import resources
-from itertools import pairwise
+
+import ahocorasick
 
 _HEAD_TYPES = {
     "academic": """University Universities College Academy Institute Institutes School Laboratory
@@ -101,27 +102,31 @@ def foreign_countries() -> frozenset[str]:
 
 def country_mentions(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """The spans of country names and adjectives ("Kazakhstan", "Pakistani", "South Korea") in
-    text[start:end]."""
-    countries = _countries()
-    words = [m.span() for m in _CAPITALIZED_RE.finditer(text, start, end)]
+    text[start:end], as whole words, longest first ("Inner Mongolia" is no mention)."""
+    piece = text[start:end]
     found = []
-    index = 0
-    while index < len(words):
-        for size in (3, 2, 1):
-            group = words[index : index + size]
-            adjacent = all(b[0] == a[1] + 1 for a, b in pairwise(group))
-            inner = text.endswith("Inner ", 0, group[0][0])  # Inner Mongolia is China's
-            name = text[group[0][0] : group[-1][1]]
-            if len(group) == size and adjacent and name in countries and not inner:
-                found.append((group[0][0], group[-1][1]))
-                index += size
-                break
-        else:
-            index += 1
-    return found
+    for last, length in _country_automaton().iter(piece):
+        first = last - length + 1
+        before = piece[first - 1] if first else " "
+        after = piece[last + 1] if last + 1 < len(piece) else " "
+        if before.isalnum() or after.isalnum() or piece.endswith("Inner ", 0, first):
+            continue
+        found.append((start + first, start + last + 1))
+    found.sort(key=lambda span: (span[0], -span[1]))
+    kept: list[tuple[int, int]] = []
+    for span in found:
+        if not kept or span[0] >= kept[-1][1]:
+            kept.append(span)
+    return kept
 
 
-_CAPITALIZED_RE = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]*(?:\.[A-Z]\.)?")
+@cache
+def _country_automaton() -> ahocorasick.Automaton:
+    automaton = ahocorasick.Automaton()
+    for form in _countries():
+        automaton.add_word(form, len(form))
+    automaton.make_automaton()
+    return automaton
 
 
 def country_named(form: str) -> str | None:

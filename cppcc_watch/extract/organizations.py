@@ -129,15 +129,26 @@ _OF_NAME_RE = re.compile(r" of (?:the )?[A-Z]")
 _ACRONYM_DEF_RE = re.compile(r"\(([A-Z][A-Za-z&-]{1,9})\)")
 _PARENT_JOIN_RE = re.compile(r" (of|under|at) (the )?")
 _COUNTRIES_WITH_THE = (
-    "United ", "Netherlands", "Philippines", "Bahamas", "Gambia", "Maldives", "Marshall",
-    "Solomon", "Czech", "Dominican", "Central African",
-)  # fmt: skip
+    "United ",
+    "Netherlands",
+    "Philippines",
+    "Bahamas",
+    "Gambia",
+    "Maldives",
+    "Marshall",
+    "Solomon",
+    "Czech",
+    "Dominican",
+    "Central African",
+)
 _IN_CHINA_RE = re.compile(r" in (?:Beijing|China)\b")
 _CPPCC_COMMITTEE_RE = re.compile(r" committees?\b")
 _CREDIT_RE = re.compile(r"[\[(](?:Photo|Photos|Video)\b[^\])\n]{0,100}[\])]")
 # A registry name that goes on with more capitalized words ("Ministry of Foreign Affairs and
 # Trade of Hungary", "Committee on Foreign Affairs of the Senate"): discovery may find a longer one.
 _CONTINUED_RE = re.compile(r" (?:of|and|on|for)(?: the)? [A-Z]")
+_FOREIGN_BODY_TYPES = frozenset({"government", "legislature"})
+_CONTINUED_TYPES = frozenset({"government", "legislature", "advisory"})
 _OF_COUNTRY_RE = re.compile(r" of (?:the )?([A-Z][\w'.-]*(?: [A-Z][\w'.-]*){0,2})")
 _COUNTRY_BEFORE_RE = re.compile(r"(?<![\w'-])([A-Z][\w.-]*(?: [A-Z][\w.-]*)?) $")
 
@@ -203,11 +214,11 @@ class OrganizationMatcher:
         named = {name for _, _, form in places for name in form.provinces}
         named.update(c.name for _, _, form in places for c in form.cities)
         registry, heads = self._scan(text, named)
-        registry = [_foreign(text, hit) for hit in registry if not _generic_cppcc(text, hit)]
+        registry = [hit for hit in registry if not _generic_cppcc(text, hit)]
         registry.extend(_embassies(text))
         grammar = self._grammar_hits(text, places, registry, matcher)
         definitions = list(self._acronym_definitions(text, registry))
-        discovered = [*self._discovered_hits(text, heads, registry), *definitions]
+        discovered = [*self._discovered_hits(text, heads, registry, grammar), *definitions]
         occupied = bytearray(len(text) + 1)
         hits = _select(registry, grammar, discovered, occupied)
         defined = _first_definitions(definitions)
@@ -263,11 +274,12 @@ class OrganizationMatcher:
     def _scan(self, text: str, named: set[str]) -> tuple[list[OrgHit], list[tuple[int, int]]]:
         """One automaton pass: registry hits, and the organization words (for discovery).
 
-        A context alias counts where the text names the place of one of its organizations.
+        A context alias counts where the text names the place of one of its organizations. A
+        registry form inside a longer one ("Communist Party" in "Communist Party of China") is
+        left out: the longer name always wins it.
         """
-        registry: list[OrgHit] = []
+        found: list[tuple[int, int, int]] = []
         heads: list[tuple[int, int]] = []
-        orgs = self._orgs
         context = self.registry.context_forms
         places = self.registry.context_places
         size = len(text)
@@ -281,22 +293,34 @@ class OrganizationMatcher:
             if index >= 0 and form.isdigit() and not _number_names_org(text, start, end):
                 index = -1
             if index >= 0:
-                org = orgs[index]
-                registry.append(
-                    OrgHit(
-                        start,
-                        end,
-                        text[start:end],
-                        org.name,
-                        org.acronym,
-                        org.type,
-                        org.province,
-                        org.city,
-                        registry=True,
-                    )
-                )
+                found.append((start, -end, index))
             if is_head:
                 heads.append((start, end))
+        short = _short_heads(text)
+        if short:
+            heads = sorted([*heads, *short])
+        found.sort()
+        orgs = self._orgs
+        registry: list[OrgHit] = []
+        reach = -1
+        for start, negative_end, index in found:
+            end = -negative_end
+            if end <= reach:
+                continue  # inside a longer registry name
+            reach = end
+            org = orgs[index]
+            hit = OrgHit(
+                start,
+                end,
+                text[start:end],
+                org.name,
+                org.acronym,
+                org.type,
+                org.province,
+                org.city,
+                registry=True,
+            )
+            registry.append(_foreign(text, hit) if org.type in _FOREIGN_BODY_TYPES else hit)
         return registry, heads
 
     def _canonical(self, name: str) -> RegisteredOrg | None:
@@ -305,16 +329,23 @@ class OrganizationMatcher:
     # -- discovery ------------------------------------------------------------------------------
 
     def _discovered_hits(
-        self, text: str, heads: list[tuple[int, int]], registry: list[OrgHit]
+        self,
+        text: str,
+        heads: list[tuple[int, int]],
+        registry: list[OrgHit],
+        grammar: list[OrgHit],
     ) -> Iterator[OrgHit]:
-        """Capitalized names around organization words, except words inside a registry name."""
+        """Capitalized names around organization words, except words inside a registry name or
+        a local body the grammar named."""
         if not heads:
             return
         skip_until = _title_case_title_end(text) if heads[0][0] < text.find("\n") else 0
         covered = bytearray(len(text) + 1)
+        for body in grammar:
+            covered[body.start : body.end] = b"\x01" * (body.end - body.start)
         registry_ends = set()
         for known in registry:
-            if not _CONTINUED_RE.match(text, known.end):
+            if known.type not in _CONTINUED_TYPES or not _CONTINUED_RE.match(text, known.end):
                 covered[known.start : known.end] = b"\x01" * (known.end - known.start)
             registry_ends.add(known.end)
         for head_start, head_end in heads:
@@ -322,7 +353,9 @@ class OrganizationMatcher:
                 continue
             # "Wuhan University" is known, but "Wuhan University of Technology" is another name.
             if covered[head_start] and not (
-                head_end in registry_ends and _OF_NAME_RE.match(text, head_end)
+                head_end in registry_ends
+                and not covered[head_end]  # not inside a longer registry name
+                and _OF_NAME_RE.match(text, head_end)
             ):
                 continue
             phrase = _phrase_around(text, head_start, head_end)
@@ -440,6 +473,25 @@ class OrganizationMatcher:
 # -- helpers --------------------------------------------------------------------------------------
 
 
+def _short_heads(text: str) -> list[tuple[int, int]]:
+    """ "Co" and "Inc" ending a company's name ("Dalian Shipbuilding Industry Co, ..."): found
+    apart, as the automaton would find them at the start of every "Committee" and "Including"."""
+    heads = []
+    for word in _SHORT_HEADS_SPACED:
+        position = text.find(word)
+        while position >= 0:
+            end = position + len(word)
+            if end == len(text) or text[end] in _SHORT_HEAD_ENDS:
+                heads.append((position + 1, end))
+            position = text.find(word, end)
+    return heads
+
+
+_SHORT_HEADS = frozenset({"Co", "Inc"})
+_SHORT_HEADS_SPACED = tuple(f" {word}" for word in sorted(_SHORT_HEADS))
+_SHORT_HEAD_ENDS = frozenset(" ,.;:)\n")
+
+
 def _number_names_org(text: str, start: int, end: int) -> bool:
     """Whether a number the registry knows as a company ("360") is that company here."""
     return text[max(0, start - 4) : start].lower() == "the " and bool(
@@ -495,8 +547,6 @@ def _embassies(text: str) -> Iterator[OrgHit]:
 def _foreign(text: str, hit: OrgHit) -> OrgHit:
     """A registry ministry or parliament named with a foreign country is that country's:
     "Ministry of Transport of Kazakhstan", "Kazakh Ministry of Transport"."""
-    if hit.type not in ("government", "legislature"):
-        return hit
     countries = foreign_countries()
     after = _OF_COUNTRY_RE.match(text, hit.end)
     if after:
@@ -530,7 +580,7 @@ def _build_automaton(
         automaton.add_word(form, (len(form), index, form in ORG_WORDS, form))
     for form in context_forms.keys() - forms.keys():
         automaton.add_word(form, (len(form), -2, form in ORG_WORDS, form))
-    for word in ORG_WORDS - forms.keys() - context_forms.keys():
+    for word in ORG_WORDS - _SHORT_HEADS - forms.keys() - context_forms.keys():
         automaton.add_word(word, (len(word), -1, True, word))
     automaton.make_automaton()
     return automaton

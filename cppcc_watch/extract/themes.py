@@ -190,20 +190,20 @@ def assess(
 ) -> list[Evidence]:
     """The themes the text discusses, with their evidence, in THEMES order.
 
-    `hits` are `ThemeMatcher.find`'s; `lead` is the span of the lead paragraph and `title_end`
-    where the title ends (0: no title); `advisory` says the text names a CPPCC body, which with
-    a survey or suggestions makes a report of political consultation.
+    `hits` are `ThemeMatcher.find`'s, in text order; `lead` is the span of the lead paragraph
+    and `title_end` where the title ends (0: no title); `advisory` says the text names a CPPCC
+    body, which with a survey or suggestions makes a report of political consultation.
     """
-    listed = _listed(hits, text)
     by_theme: dict[str, dict[str, list[float]]] = {}
     hits_of: dict[str, list[ThemeHit]] = {}
     signals: dict[str, list[ThemeHit]] = {}
-    lead_start, lead_end = lead
+    cues = [h for h in hits if not h.theme.startswith("@") or h.theme in PLACE_SIGNALS]
     for hit in hits:
-        theme = PLACE_SIGNALS.get(hit.theme)
-        if theme is None and hit.theme.startswith("@"):
+        if hit.theme.startswith("@") and hit.theme not in PLACE_SIGNALS:
             signals.setdefault(hit.theme, []).append(hit)
-            continue
+    lead_start, lead_end = lead
+    for hit, listed, opening in _positions(cues, text):
+        theme = PLACE_SIGNALS.get(hit.theme)
         weight = weights.place if theme else (weights.weak if hit.weak else 1.0)
         if not theme and " " in hit.text.strip():
             weight *= weights.phrase
@@ -212,16 +212,15 @@ def assess(
             weight *= weights.title
         elif lead_start <= hit.start < lead_end:
             weight *= weights.lead
-        if (hit.start, hit.end) in listed:
+        if listed:
             weight *= weights.listed
-        elif _opens_sentence(text, hit.start):
+        elif opening:
             weight *= weights.subject
-        cue = hit.text.lower()
-        by_theme.setdefault(theme, {}).setdefault(cue, []).append(weight)
+        by_theme.setdefault(theme, {}).setdefault(hit.text.lower(), []).append(weight)
         hits_of.setdefault(theme, []).append(hit)
     scores = {
-        theme: sum(max(ws) + weights.repeat * (sum(ws) - max(ws)) for ws in cues.values())
-        for theme, cues in by_theme.items()
+        theme: sum(max(ws) + weights.repeat * (sum(ws) - max(ws)) for ws in found.values())
+        for theme, found in by_theme.items()
     }
     cues_of = {theme: [h.text for h in found] for theme, found in hits_of.items()}
     consulted = (advisory or "@advisor" in signals) and (
@@ -250,32 +249,36 @@ def _start(hit: ThemeHit) -> int:
     return hit.start
 
 
-def _listed(hits: list[ThemeHit], text: str) -> set[tuple[int, int]]:
-    """The spans of cues that are items of a list of issues: a run of three items or more
-    separated by commas, "and" or "or", whose middle items are short, in one sentence, naming two
-    themes or more ("cooperation in trade, energy, agriculture and connectivity", "global
-    challenges, including climate change, food security and energy security")."""
-    listed: set[tuple[int, int]] = set()
-    done = -1
-    for hit in hits:
-        if hit.start < done or hit.theme.startswith("@"):
-            continue
-        start, end = _sentence(text, hit.start)
-        done = end
-        inside = [h for h in hits if start <= h.start < end and not h.theme.startswith("@")]
-        if len({h.theme for h in inside}) < 2:
-            continue
-        for first, last in _enumerations(text, start, end):
-            items = [h for h in inside if first <= h.start < last]
-            if len({h.theme for h in items}) >= 2:
-                listed.update((h.start, h.end) for h in items)
-    return listed
+def _positions(hits: list[ThemeHit], text: str) -> Iterator[tuple[ThemeHit, bool, bool]]:
+    """Each cue hit (in text order) with where it stands in its sentence: whether it is one item
+    of a list of issues, and whether it is among the sentence's first words.
 
-
-def _opens_sentence(text: str, position: int) -> bool:
-    """Whether the cue at `position` is among the first words of its sentence."""
-    start = _sentence(text, position)[0]
-    return text.count(" ", start, position) <= _SUBJECT_WORDS
+    A list of issues is a run of three items or more separated by commas, "and" or "or", whose
+    middle items are short, naming two themes or more ("cooperation in trade, energy,
+    agriculture and connectivity", "global challenges, including climate change, food security
+    and energy security").
+    """
+    index = 0
+    while index < len(hits):
+        start, end = _sentence(text, hits[index].start)
+        last = index
+        while last < len(hits) and hits[last].start < end:
+            last += 1
+        inside = hits[index:last]
+        listed: set[int] = set()
+        if (
+            last - index >= 2
+            and text.find(", ", start, end) >= 0
+            and len({h.theme for h in inside}) >= 2
+        ):
+            for first, stop in _enumerations(text, start, end):
+                items = [h for h in inside if first <= h.start < stop]
+                if len({h.theme for h in items}) >= 2:
+                    listed.update(h.start for h in items)
+        for hit in inside:
+            opening = text.count(" ", start, hit.start) <= _SUBJECT_WORDS
+            yield hit, hit.start in listed, opening
+        index = last
 
 
 _SUBJECT_WORDS = 3
