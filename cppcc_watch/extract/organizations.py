@@ -153,7 +153,7 @@ _OF_COUNTRY_RE = re.compile(r" of (?:the )?([A-Z][\w'.-]*(?: [A-Z][\w'.-]*){0,2}
 _COUNTRY_BEFORE_RE = re.compile(r"(?<![\w'-])([A-Z][\w.-]*(?: [A-Z][\w.-]*)?) $")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class OrgHit:
     """One organization mention: offsets into the text, the text as written, canonical name,
     acronym, type, and the province and city of a local body. A coordinated plural ("the Yunnan
@@ -167,7 +167,7 @@ class OrgHit:
     type: str | None = None
     province: str | None = None
     city: str | None = None
-    registry: bool = field(default=False, compare=False)
+    registry: bool = field(default=False, compare=False)  # from the registry
 
 
 # Where a hit comes from, in the order that wins a tie between hits of the same span.
@@ -288,12 +288,14 @@ class OrganizationMatcher:
             end = last + 1
             if (start and text[start - 1].isalnum()) or (end < size and text[end].isalnum()):
                 continue
-            if index == -2:
-                index = next((i for i in context[form] if places[i] & named), -1)
-            if index >= 0 and form.isdigit() and not _number_names_org(text, start, end):
-                index = -1
             if index >= 0:
                 found.append((start, -end, index))
+            elif index == -2:
+                index = next((i for i in context[form] if places[i] & named), -1)
+                if index >= 0:
+                    found.append((start, -end, index))
+            elif index == -3 and _number_names_org(text, start, end):
+                found.append((start, -end, self._by_form[form]))
             if is_head:
                 heads.append((start, end))
         short = _short_heads(text)
@@ -548,7 +550,7 @@ def _foreign(text: str, hit: OrgHit) -> OrgHit:
     """A registry ministry or parliament named with a foreign country is that country's:
     "Ministry of Transport of Kazakhstan", "Kazakh Ministry of Transport"."""
     countries = foreign_countries()
-    after = _OF_COUNTRY_RE.match(text, hit.end)
+    after = _OF_COUNTRY_RE.match(text, hit.end) if text.startswith(" of ", hit.end) else None
     if after:
         words = after.group(1).split()
         for size in range(len(words), 0, -1):
@@ -558,15 +560,15 @@ def _foreign(text: str, hit: OrgHit) -> OrgHit:
                 end = after.start(1) + len(country)
                 name = f"{_normalize(hit.text)} of {country}"
                 return OrgHit(hit.start, end, text[hit.start : end], name, None, "international")
-    before = _COUNTRY_BEFORE_RE.search(text, max(0, hit.start - 30), hit.start)
-    if before:
-        words = before.group(1).split()
-        for size in range(len(words), 0, -1):
-            country = " ".join(words[-size:])
-            if country in countries:
-                start = hit.start - len(country) - 1
-                name = f"{country} {_normalize(hit.text)}"
-                return OrgHit(start, hit.end, text[start : hit.end], name, None, "international")
+    if hit.start < 2 or text[hit.start - 1] != " " or not text[hit.start - 2].isalpha():
+        return hit
+    words = text[max(0, hit.start - 30) : hit.start - 1].rsplit(" ", 2)[-2:]
+    for size in (2, 1):
+        country = " ".join(words[-size:])
+        if len(words) >= size and country[:1].isupper() and country in countries:
+            start = hit.start - len(country) - 1
+            name = f"{country} {_normalize(hit.text)}"
+            return OrgHit(start, hit.end, text[start : hit.end], name, None, "international")
     return hit
 
 
@@ -574,10 +576,12 @@ def _build_automaton(
     forms: dict[str, int], context_forms: dict[str, list[int]]
 ) -> ahocorasick.Automaton:
     """Registry forms -> (length, org index, is an organization word, form); context aliases
-    have index -2 (resolved per text), organization words alone -1."""
+    have index -2 (resolved per text), numbers -3 (`_number_names_org`), organization words
+    alone -1."""
     automaton = ahocorasick.Automaton()
     for form, index in forms.items():
-        automaton.add_word(form, (len(form), index, form in ORG_WORDS, form))
+        code = -3 if form.isdigit() else index  # a number names a company only in context
+        automaton.add_word(form, (len(form), code, form in ORG_WORDS, form))
     for form in context_forms.keys() - forms.keys():
         automaton.add_word(form, (len(form), -2, form in ORG_WORDS, form))
     for word in ORG_WORDS - _SHORT_HEADS - forms.keys() - context_forms.keys():

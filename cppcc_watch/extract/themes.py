@@ -67,7 +67,7 @@ CONSULTATION = "whole_process_democracy"
 PLACE_SIGNALS = {"@foreign": "international_cooperation", "@hmt": "hk_macao_taiwan"}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ThemeHit:
     """One theme cue in the text: offsets, the cue as written, the theme id it signals (or a
     signal such as "@survey"), and whether the cue is weak."""
