@@ -575,25 +575,22 @@ class _Scan:
         unit = None if chain[-1].with_unit else _UNIT_AFTER_RE.match(self.text, end)
         end = unit.end() if unit else end
         key = _singular(body.lower().replace("’", "'"))
+        kind = _BODIES_BEFORE.get(key)
         bodies = []
         for place in (a.place for a in chain):
-            province, city = place.province, place.city
-            if key in ("people's government", "government"):
-                name, kind = f"People's Government of {place.unit}", "government"
-            elif key in ("party committee", "committee", "cpc committee"):
-                name, kind = f"{place.adjective} Committee of the {CPC}", "party"
-            elif key == "cppcc committee":
-                name, kind = f"{place.adjective} Committee of the {CPPCC}", "advisory"
-            elif key in ("party working committee", "working committee"):
-                name, kind = f"{place.adjective} Working Committee of the {CPC}", "party"
+            if kind is not None:
+                local = _body(kind, place, None)
             elif len(chain) == 1 and any(w.rstrip(",") in _LOCAL_HEADS for w in body.split()):
-                kind = organization_type(body)
+                body_type = organization_type(body)
                 name = f"{_title_words(body)} of {place.unit}"
-                if kind not in _LOCAL_TYPES:
+                local = LocalBody(name, body_type, place.province, place.city)
+                if body_type not in _LOCAL_TYPES:
                     return None
             else:
                 return None
-            bodies.append(LocalBody(name, kind, province, city))
+            if local is None:
+                return None
+            bodies.append(local)
         return body_start, end, tuple(bodies)
 
     def _name_before(self, start: int) -> tuple[int, str] | None:
@@ -762,38 +759,51 @@ def _parent(hit: Any) -> _Parent | None:
     return None
 
 
+# The canonical name and type of each body _BODY_RE names, from the place's adjective ("Sichuan
+# Provincial") or unit ("Sichuan Province").
+_TEMPLATES = {
+    "cppcc": (f"{{adjective}} Committee of the {CPPCC}", "advisory"),
+    "congress": ("{adjective} People's Congress", "legislature"),
+    "standing": ("Standing Committee of the {adjective} People's Congress", "legislature"),
+    "government": ("People's Government of {unit}", "government"),
+    "school": (f"Party School of the {{adjective}} Committee of the {CPC}", "party"),
+    "discipline": (f"{{adjective}} Commission for Discipline Inspection of the {CPC}", "party"),
+    "working": (f"{{adjective}} Working Committee of the {CPC}", "party"),
+}
+# The bodies written before "of <place>" ("People's Government of"), as _TEMPLATES' kinds.
+_BODIES_BEFORE = {
+    "people's government": "government",
+    "government": "government",
+    "party committee": "committee",
+    "committee": "committee",
+    "cpc committee": "committee",
+    "cppcc committee": "cppcc",
+    "party working committee": "working",
+    "working committee": "working",
+}
+
+
 def _body(kind: str | None, place: _Place, parent: _Parent | None) -> LocalBody | None:
-    """The body of a place that `kind` (a group name of _BODY_RE) names."""
-    province, city, adjective = place.province, place.city, place.adjective
-    if kind == "cppcc":
-        return LocalBody(f"{adjective} Committee of the {CPPCC}", "advisory", province, city)
-    if kind == "congress":
-        return _congress(place)
-    if kind == "standing":
-        name = f"Standing Committee of the {_congress(place).name}"
-        return LocalBody(name, "legislature", province, city)
-    if kind == "government":
-        return LocalBody(f"People's Government of {place.unit}", "government", province, city)
-    if kind == "school":
-        name = f"Party School of the {adjective} Committee of the {CPC}"
-        return LocalBody(name, "party", province, city)
-    if kind == "discipline":
-        name = f"{adjective} Commission for Discipline Inspection of the {CPC}"
-        return LocalBody(name, "party", province, city)
-    if kind == "working":
-        return LocalBody(f"{adjective} Working Committee of the {CPC}", "party", province, city)
+    """The body of a place that `kind` (a group name of _BODY_RE) names; a committee's parent
+    (default: the CPC) says whose committee it is."""
     if kind == "committee":
-        owner = parent or _Parent(0, 0, CPC, "party")
-        if owner.name == NPC:
+        owner = parent.name if parent else CPC
+        if owner == NPC:
             return None
-        owner_type = {CPPCC: "advisory", CPC: "party"}.get(owner.name, "democratic_party")
-        return LocalBody(f"{adjective} Committee of the {owner.name}", owner_type, province, city)
-    return None
+        owner_type = {CPPCC: "advisory", CPC: "party"}.get(owner, "democratic_party")
+        name = f"{place.adjective} Committee of the {owner}"
+        return LocalBody(name, owner_type, place.province, place.city)
+    if kind not in _TEMPLATES:
+        return None
+    template, body_type = _TEMPLATES[kind]
+    name = template.format(adjective=place.adjective, unit=place.unit)
+    return LocalBody(name, body_type, place.province, place.city)
 
 
 def _congress(place: _Place) -> LocalBody:
-    name = f"{place.adjective} People's Congress"
-    return LocalBody(name, "legislature", place.province, place.city)
+    body = _body("congress", place, None)
+    assert body is not None
+    return body
 
 
 def _title_words(phrase: str) -> str:

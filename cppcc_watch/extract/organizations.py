@@ -311,17 +311,7 @@ class OrganizationMatcher:
                 continue  # inside a longer registry name
             reach = end
             org = orgs[index]
-            hit = OrgHit(
-                start,
-                end,
-                text[start:end],
-                org.name,
-                org.acronym,
-                org.type,
-                org.province,
-                org.city,
-                registry=True,
-            )
+            hit = _registry_hit(start, end, text[start:end], org, org.acronym)
             registry.append(_foreign(text, hit) if org.type in _FOREIGN_BODY_TYPES else hit)
         return registry, heads
 
@@ -391,17 +381,7 @@ class OrganizationMatcher:
         name = _normalize(surface)
         org = self._canonical(name)
         if org is not None:
-            return OrgHit(
-                start,
-                end,
-                surface,
-                org.name,
-                org.acronym,
-                org.type,
-                org.province,
-                org.city,
-                registry=True,
-            )
+            return _registry_hit(start, end, surface, org, org.acronym)
         rewritten = self._rewrite_parent(name)
         if rewritten is not None:
             name, kind = rewritten
@@ -457,17 +437,7 @@ class OrganizationMatcher:
             if org is None and not _looks_like_org(name.split(), defined=True):
                 continue
             if org is not None:
-                yield OrgHit(
-                    start,
-                    end,
-                    surface,
-                    org.name,
-                    acronym,
-                    org.type,
-                    org.province,
-                    org.city,
-                    registry=True,
-                )
+                yield _registry_hit(start, end, surface, org, acronym)
             else:
                 yield OrgHit(start, end, surface, name, acronym, organization_type(name))
 
@@ -492,6 +462,13 @@ def _short_heads(text: str) -> list[tuple[int, int]]:
 _SHORT_HEADS = frozenset({"Co", "Inc"})
 _SHORT_HEADS_SPACED = tuple(f" {word}" for word in sorted(_SHORT_HEADS))
 _SHORT_HEAD_ENDS = frozenset(" ,.;:)\n")
+
+
+def _registry_hit(
+    start: int, end: int, surface: str, org: RegisteredOrg, acronym: str | None
+) -> OrgHit:
+    """A hit on [start, end) of registry organization `org`."""
+    return OrgHit(start, end, surface, org.name, acronym, org.type, org.province, org.city, True)
 
 
 def _number_names_org(text: str, start: int, end: int) -> bool:
