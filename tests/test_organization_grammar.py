@@ -253,3 +253,20 @@ def test_credits_name_no_organization_and_embassies_are_named_in_full() -> None:
         "A counselor at the Egyptian embassy in Beijing said. [Photo/Xinhua]"
     )
     assert organizations(text) == {"Embassy of Egypt in China": ("international", None, None)}
+
+
+def test_a_place_before_a_registry_institute_makes_another_body() -> None:
+    text = "Researchers at the Kunming Institute of Botany, Chinese Academy of Sciences, said."
+    assert organizations(text) == {
+        "Kunming Institute of Botany, Chinese Academy of Sciences": ("academic", None, None)
+    }
+    assert places(text) == []
+
+
+def test_a_party_group_of_the_cppcc_is_named_with_its_national_committee() -> None:
+    text = (
+        "Wang Huning, secretary of the Leading Party Members' Group of the CPPCC National Committee"
+    )
+    assert organizations(text) == {
+        "Leading Party Members' Group of the CPPCC National Committee": ("party", None, None)
+    }

@@ -91,7 +91,7 @@ GENERIC_MODIFIERS = frozenset(
         State Relevant Related Top Major Leading Party Working General Main Key Grassroots County
         City Township Village District Regional Foreign International Joint Primary Secondary
         Middle Higher Medical Public Private Member Participating Democratic Political Federal The
-        Global Several Various Many Other New
+        Global Several Various Many Other New Members Members' Members’
         """
     )
 )
@@ -112,6 +112,7 @@ LEADING_STOPWORDS = frozenset(
 _POSSESSIVES_IN_NAMES = frozenset(
     _words(
         "People Women Children Chairperson Chairpersons Workers Peasants Students Persons Writers"
+        " Members"
     )
 )
 INNER_CONNECTORS = frozenset({"of", "for", "on", "and", "the", "&"})
@@ -147,6 +148,7 @@ _CREDIT_RE = re.compile(r"[\[(](?:Photo|Photos|Video)\b[^\])\n]{0,100}[\])]")
 # A registry name that goes on with more capitalized words ("Ministry of Foreign Affairs and
 # Trade of Hungary", "Committee on Foreign Affairs of the Senate"): discovery may find a longer one.
 _CONTINUED_RE = re.compile(r" (?:of|and|on|for)(?: the)? [A-Z]")
+_PLACE_LED_HEADS = frozenset({"Institute", "Academy", "University", "College", "School"})
 _FOREIGN_BODY_TYPES = frozenset({"government", "legislature"})
 _CONTINUED_TYPES = frozenset({"government", "legislature", "advisory"})
 _OF_COUNTRY_RE = re.compile(r" of (?:the )?([A-Z][\w'.-]*(?: [A-Z][\w'.-]*){0,2})")
@@ -309,6 +311,8 @@ class OrganizationMatcher:
             end = -negative_end
             if end <= reach:
                 continue  # inside a longer registry name
+            if named and _place_before(text, start, named):
+                continue  # "Kunming Institute of Botany" is not the "Institute of Botany"
             reach = end
             org = orgs[index]
             hit = _registry_hit(start, end, text[start:end], org, org.acronym)
@@ -354,6 +358,7 @@ class OrganizationMatcher:
             if phrase is None:
                 continue
             phrase = _cut_registry_tail(text, *phrase, covered)
+            phrase = _to_registry_end(phrase, registry)
             for start, end in _split_on_and(text, *self._cut_known_prefix(text, *phrase)):
                 hit = self._discovered_hit(text, start, end)
                 if hit is not None:
@@ -462,6 +467,19 @@ def _short_heads(text: str) -> list[tuple[int, int]]:
 _SHORT_HEADS = frozenset({"Co", "Inc"})
 _SHORT_HEADS_SPACED = tuple(f" {word}" for word in sorted(_SHORT_HEADS))
 _SHORT_HEAD_ENDS = frozenset(" ,.;:)\n")
+
+
+def _place_before(text: str, start: int, named: set[str]) -> bool:
+    """Whether a place name the text names stands right before a registry name that starts
+    with an organization word: then the two are one longer name of another body."""
+    if start < 2 or text[start - 1] != " ":
+        return False
+    space = text.rfind(" ", max(0, start - 30), start - 1)
+    word = text[space + 1 : start - 1]
+    if word not in named:
+        return False
+    first = text[start : text.find(" ", start, start + 20)]
+    return first in _PLACE_LED_HEADS
 
 
 def _registry_hit(
@@ -678,6 +696,16 @@ def _trim_right(text: str, head_end: int, right_end: int) -> int:
     while kept and kept[-1] in INNER_CONNECTORS:
         kept.pop()
     return head_end + len(" ".join(kept)) + (1 if kept else 0)
+
+
+def _to_registry_end(phrase: tuple[int, int], registry: list[OrgHit]) -> tuple[int, int]:
+    """A phrase that ends inside a registry name ends with it: "... of the CPPCC" + "National
+    Committee" (the name goes on after the acronym)."""
+    start, end = phrase
+    for known in registry:
+        if known.start < end < known.end and known.start >= start:
+            return start, known.end
+    return phrase
 
 
 def _cut_registry_tail(text: str, start: int, end: int, covered: bytearray) -> tuple[int, int]:
