@@ -577,8 +577,8 @@ def breakdown(work: Path, articles: int, full: list[Run], bare: list[Run]) -> No
     from cppcc_watch.items import content_hash
     from cppcc_watch.sites import cppcc
     from cppcc_watch.sites.common import merge_pages
+    from cppcc_watch.store import Store
     from cppcc_watch.store.batch import ArticleBatch
-    from cppcc_watch.store.repository import Store
     from tests import sitegen
 
     stories = [story(i) for i in range(articles)]

@@ -1,8 +1,10 @@
-"""Query benchmark (docs/SPEC.md §7): every analyst query on a database of 1,000,000 articles.
+"""Query benchmark (docs/SPEC.md §7): every analyst query on a database of 1,000,000 articles,
+on SQLite or PostgreSQL, and on SQLite next to the previous release.
 
-Run: `.venv/bin/python benchmarks/queries.py [--articles 1000000] [--db PATH] [--repeats 7]`.
+Run: `.venv/bin/python benchmarks/queries.py [--articles 1000000] [--db PATH] [--repeats 7]
+[--backend sqlite|postgresql] [--pg-url URL] [--baseline-tree DIR]`.
 
-1. **Build** (once; the database is cached at `--db`, default
+1. **Build** (once; the SQLite database is cached at `--db`, default
    `/tmp/cppcc_watch_bench/queries-<N>.db`, and an interrupted build resumes): N synthetic articles
    stored through the project's own storage layer, `Store.upsert_article` inside
    `with store.transaction():` batches, each with a small raw page and about 10 entity mentions
@@ -13,20 +15,29 @@ Run: `.venv/bin/python benchmarks/queries.py [--articles 1000000] [--db PATH] [-
    Publication dates spread over 2013-2026 with volume growing over time; every third article is
    chinadaily's, the others cppcc's. Prints the storage rate
    (articles/s with their mentions, target 2,000) and the database size.
+   With `--backend postgresql`, the rows the queries read (entities, the first `--pg-articles`
+   articles and their mentions) are then copied from the SQLite file into the empty database at
+   `--pg-url` (schema by `Store.open`, full-text documents and summaries by its triggers), and
+   the database is vacuumed and analyzed; a database already holding them is reused.
 2. **Time** every query type of `cppcc_watch.query` (the API the CLI calls), over several
    parameter values each (frequent and rare entities, short and long date ranges, all sources or
    one), `--repeats` times: median and 95th percentile in ms, against the target of 200 ms median.
+   `--baseline-tree DIR` (a checkout of the previous release, e.g. made by `git worktree add`)
+   first times the same calls with DIR's `cppcc_watch` on the same database, in a subprocess,
+   and prints both side by side.
 """
 
 from __future__ import annotations
 
 import argparse
 import bisect
-import csv
+import json
 import os
 import random
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
@@ -34,18 +45,23 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+#: The tree whose `cppcc_watch` is timed: this one, or the previous release's (`--code DIR`,
+#: how `--baseline-tree` runs this script in a subprocess).
+CODE = Path(sys.argv[sys.argv.index("--code") + 1]) if "--code" in sys.argv else ROOT
+sys.path.insert(0, str(CODE))
 
-from cppcc_watch.extract.gazetteer import Gazetteer
-from cppcc_watch.extract.themes import THEMES
-from cppcc_watch.extract.types import Entity, Extraction, Mention
-from cppcc_watch.items import Article, RawPage
-from cppcc_watch.store import Store
+from cppcc_watch.extract.types import Entity, Extraction, Mention  # noqa: E402
+from cppcc_watch.items import Article, RawPage  # noqa: E402
+from cppcc_watch.store import Store  # noqa: E402
+
+#: Per kind, (name, acronym) of the entities in popularity order: what the query cases take.
+Names = dict[str, list[tuple[str, str | None]]]
 
 STORAGE_TARGET = 2000.0
 QUERY_TARGET_MS = 200.0
 BATCH = 500
-REGISTRY = Path(__file__).resolve().parents[1] / "cppcc_watch/extract/data/organizations.tsv"
+COPY_BATCH = 20_000
 FIRST_DAY = date(2013, 1, 1)
 LAST_DAY = date(2026, 11, 27)
 
@@ -192,6 +208,10 @@ def _anchor(body: str, mentions: list[Mention]) -> list[Mention]:
 
 def _entity_pools() -> dict[str, list[Entity]]:
     """The real entities, in a shuffled popularity order (the most frequent first)."""
+    from cppcc_watch.extract.gazetteer import Gazetteer
+    from cppcc_watch.extract.organizations import read_registry
+    from cppcc_watch.extract.themes import THEMES
+
     gazetteer = Gazetteer.load()
     provinces = [
         Entity(
@@ -215,12 +235,10 @@ def _entity_pools() -> dict[str, list[Entity]]:
         )
         for c in gazetteer.cities
     ]
-    with REGISTRY.open(encoding="utf-8") as handle:
-        rows = csv.reader((line for line in handle if not line.startswith("#")), delimiter="\t")
-        next(rows)
-        organizations = [
-            Entity("organization", row[0], acronym=row[1] or None) for row in rows if row
-        ]
+    organizations = [
+        Entity("organization", name, acronym=acronym or None)
+        for name, acronym, _ in read_registry()
+    ]
     rng = random.Random(11)
     for pool in (provinces, cities, organizations[1:]):
         rng.shuffle(pool)  # the CPPCC (first in the registry) stays the most frequent organization
@@ -295,7 +313,12 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
 
 
-def query_cases(pools: dict[str, list[Entity]]) -> dict[str, list[tuple[str, Callable[..., Any]]]]:
+def pool_names(pools: dict[str, list[Entity]]) -> Names:
+    """The names of the corpus's entity pools, in popularity order."""
+    return {kind: [(e.name, e.acronym) for e in pool] for kind, pool in pools.items()}
+
+
+def query_cases(names: Names) -> dict[str, list[tuple[str, Callable[..., Any]]]]:
     """Per query type, (label, call taking a Query) for several parameter values.
 
     Entities are taken at popularity ranks 1, ~10 and ~the tail of their kind, so that the
@@ -304,11 +327,11 @@ def query_cases(pools: dict[str, list[Entity]]) -> dict[str, list[tuple[str, Cal
     """
 
     def name(kind: str, rank: int) -> str:
-        return pools[kind][min(rank, len(pools[kind]) - 1)].name
+        return names[kind][min(rank, len(names[kind]) - 1)][0]
 
     def acronym_or_name(rank: int) -> str:
-        org = pools["organization"][rank]
-        return org.acronym or org.name
+        name, acronym = names["organization"][rank]
+        return acronym or name
 
     province = [name("province", r) for r in (0, 8, 30)]
     city = [name("city", r) for r in (0, 20, 300)]
@@ -440,35 +463,99 @@ def query_cases(pools: dict[str, list[Entity]]) -> dict[str, list[tuple[str, Cal
     }
 
 
-def run_queries(path: Path, repeats: int, corpus: Corpus) -> bool:
-    """Time each query type; print median and p95 per type. True when every median is on target."""
-    from cppcc_watch.query import Query
+Timings = dict[str, dict[str, Any]]
 
-    start = time.perf_counter()
-    Store.open(f"sqlite:///{path}").close()  # schema upgrades, if the code is newer than the file
-    print(f"schema up to date ({time.perf_counter() - start:.1f} s)", flush=True)
-    ok = True
-    with Query.open(f"sqlite:///{path}") as query:
-        for _label, call in [c for cases in query_cases(corpus.pools).values() for c in cases]:
+
+def time_queries(url: str, names: Names, repeats: int, *, show: bool) -> Timings:
+    """Per query type: median, p95 and max in ms over every parameter value, and per value
+    its median and row count. Printed as it goes when `show`."""
+    timings: Timings = {}
+    with open_query(url) as query:
+        for _label, call in [c for cases in query_cases(names).values() for c in cases]:
             list_rows(call(query))  # warm the page cache once, as a running system would be
-        print(f"\n{'query':<28} {'median ms':>9} {'p95 ms':>8} {'max ms':>8}  target", flush=True)
-        for kind, cases in query_cases(corpus.pools).items():
+        for kind, cases in query_cases(names).items():
             times: list[float] = []
             details = []
             for label, call in cases:
                 rows = len(list_rows(call(query)))
                 each = time_calls(lambda call=call: list_rows(call(query)), repeats)
                 times += each
-                details.append(f"{label}: {statistics.median(each):.1f} ms, {rows} rows")
-            median = statistics.median(times)
-            ok = ok and median <= QUERY_TARGET_MS
-            print(
-                f"{kind:<28} {median:>9.1f} {percentile(times, 0.95):>8.1f} {max(times):>8.1f}"
-                f"  {'ok' if median <= QUERY_TARGET_MS else 'MISSED'}",
-                flush=True,
-            )
-            for detail in details:
-                print(f"    {detail}", flush=True)
+                details.append((label, statistics.median(each), rows))
+            timings[kind] = {
+                "median": statistics.median(times),
+                "p95": percentile(times, 0.95),
+                "max": max(times),
+                "details": details,
+            }
+            if show:
+                print(f"  {kind}: {timings[kind]['median']:.1f} ms median", flush=True)
+    return timings
+
+
+def open_query(url: str) -> Any:
+    """A Query of the timed tree's `cppcc_watch` over the database at `url`.
+
+    The previous release refuses a database its successor has migrated (the schema table names
+    a revision it does not know), so under `--code` the Query gets the database as it is: the
+    tables the queries read are the same.
+    """
+    from cppcc_watch.query import Query
+
+    if CODE == ROOT:
+        return Query.open(url)
+    from cppcc_watch.store import open_engine
+
+    return Query(Store(open_engine(url, readonly=True), readonly=True))
+
+
+def time_baseline(tree: Path, url: str, names: Names, repeats: int) -> Timings:
+    """The same timings with the `cppcc_watch` of another tree (the previous release), in a
+    subprocess running this script with `--code TREE`."""
+    with tempfile.TemporaryDirectory() as scratch:
+        cases, out = Path(scratch) / "names.json", Path(scratch) / "timings.json"
+        cases.write_text(json.dumps(names), encoding="utf-8")
+        command = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--code",
+            str(tree.resolve()),
+            "--time-only",
+            url,
+            "--names",
+            str(cases),
+            "--out",
+            str(out),
+            "--repeats",
+            str(repeats),
+        ]
+        subprocess.run(command, check=True)
+        timings: Timings = json.loads(out.read_text(encoding="utf-8"))
+        return timings
+
+
+def report(timings: Timings, baseline: Timings | None, label: str) -> bool:
+    """Print the table (with the baseline's medians when given); True when every median is
+    on target."""
+    ok = True
+    header = f"{'query':<28} {'median ms':>9} {'p95 ms':>8} {'max ms':>8}"
+    if baseline is not None:
+        header += f" {'previous':>9} {'prev p95':>8} {'ratio':>6}"
+    print(f"\n{label}\n{header}  target", flush=True)
+    for kind, figures in timings.items():
+        median = figures["median"]
+        ok = ok and median <= QUERY_TARGET_MS
+        line = f"{kind:<28} {median:>9.1f} {figures['p95']:>8.1f} {figures['max']:>8.1f}"
+        if baseline is not None and kind in baseline:
+            before = baseline[kind]
+            line += f" {before['median']:>9.1f} {before['p95']:>8.1f}"
+            line += f" {median / before['median']:>6.2f}" if before["median"] else f" {'-':>6}"
+        print(f"{line}  {'ok' if median <= QUERY_TARGET_MS else 'MISSED'}", flush=True)
+        previous = {
+            detail[0]: detail[1] for detail in (baseline or {}).get(kind, {}).get("details", [])
+        }
+        for value, each, rows in figures["details"]:
+            was = f" (previous {previous[value]:.1f} ms)" if value in previous else ""
+            print(f"    {value}: {each:.1f} ms{was}, {rows} rows", flush=True)
     return ok
 
 
@@ -477,21 +564,113 @@ def list_rows(result: Any) -> list[Any]:
     return list(result)
 
 
+# -- PostgreSQL -------------------------------------------------------------------------------
+
+
+def copy_to_postgres(path: Path, url: str, articles: int) -> None:
+    """Copy entities, the first `articles` articles and their mentions from the SQLite file to
+    the PostgreSQL database at `url` (its triggers write the documents and the summaries), then
+    VACUUM ANALYZE it. Nothing is copied when it already holds that many articles."""
+    from sqlalchemy import create_engine, func, select, text
+
+    from cppcc_watch.store.schema import ARTICLES, ENTITIES, MENTIONS
+
+    Store.open(url).close()  # the schema
+    target = create_engine(url)
+    source = create_engine(f"sqlite:///{path}")
+    try:
+        with target.connect() as conn:
+            done = conn.execute(select(func.count()).select_from(ARTICLES)).scalar_one()
+        if done >= articles:
+            return
+        if done:
+            raise SystemExit(f"{url} holds {done:,} articles, not {articles:,}: use an empty one")
+        print(f"copying {articles:,} articles from {path} to {url}", flush=True)
+        start = time.perf_counter()
+        with source.connect() as reading, target.begin() as writing:
+            for table, last in (
+                (ENTITIES, None),
+                (ARTICLES, ARTICLES.c.id),
+                (MENTIONS, MENTIONS.c.article_id),
+            ):
+                statement = select(table)
+                if last is not None:
+                    statement = statement.where(last <= articles)
+                rows = reading.execution_options(yield_per=COPY_BATCH).execute(statement)
+                copied = 0
+                for batch in rows.partitions():
+                    writing.execute(table.insert(), [dict(row._mapping) for row in batch])
+                    copied += len(batch)
+                    if copied % 500_000 < COPY_BATCH:
+                        print(
+                            f"  {table.name}: {copied:,} rows,"
+                            f" {time.perf_counter() - start:,.0f} s",
+                            flush=True,
+                        )
+            for table in (ARTICLES, ENTITIES):
+                # Explicit ids leave the id sequences behind; set them past the copied rows.
+                writing.execute(
+                    select(
+                        func.setval(
+                            func.pg_get_serial_sequence(table.name, "id"), func.max(table.c.id)
+                        )
+                    )
+                )
+        with target.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+        print(f"copied in {time.perf_counter() - start:,.0f} s", flush=True)
+    finally:
+        source.dispose()
+        target.dispose()
+
+
 def main() -> None:
-    """Build (or reuse) the database, then time the queries."""
+    """Build (or reuse) the database, then time the queries (and the previous release's)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=1_000_000)
-    parser.add_argument("--db", type=Path, default=None, help="cached database file")
+    parser.add_argument("--db", type=Path, default=None, help="cached SQLite database file")
     parser.add_argument("--repeats", type=int, default=7, help="timed calls per parameter value")
     parser.add_argument("--build-only", action="store_true", help="build, do not time")
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--pg-url", help="an empty PostgreSQL database (--backend postgresql)")
+    parser.add_argument("--pg-articles", type=int, help="articles copied to PostgreSQL (all)")
+    parser.add_argument("--baseline-tree", type=Path, help="a checkout of the previous release")
+    parser.add_argument("--code", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--time-only", metavar="URL", help=argparse.SUPPRESS)
+    parser.add_argument("--names", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.time_only:  # in the subprocess of --baseline-tree
+        names = json.loads(args.names.read_text(encoding="utf-8"))
+        timings = time_queries(args.time_only, names, args.repeats, show=False)
+        args.out.write_text(json.dumps(timings), encoding="utf-8")
+        return
+    if args.backend == "postgresql" and not args.pg_url:
+        parser.error("--backend postgresql needs --pg-url postgresql+psycopg://...")
     path = args.db or Path(f"/tmp/cppcc_watch_bench/queries-{args.articles}.db")
     corpus = Corpus()
     build(path, args.articles, corpus)
     print(f"database: {path}, {database_size(path) / 1e9:.2f} GB", flush=True)
+    url = f"sqlite:///{path}"
+    if args.backend == "postgresql":
+        url = args.pg_url
+        copy_to_postgres(path, url, args.pg_articles or args.articles)
     if args.build_only:
         return
-    ok = run_queries(path, args.repeats, corpus)
+    start = time.perf_counter()
+    Store.open(url).close()  # schema upgrades, if the code is newer than the database
+    print(f"schema up to date ({time.perf_counter() - start:.1f} s)", flush=True)
+    names = pool_names(corpus.pools)
+    baseline = None
+    if args.baseline_tree:
+        print(f"timing the previous release ({args.baseline_tree})", flush=True)
+        baseline = time_baseline(args.baseline_tree, url, names, args.repeats)
+    print(f"timing this tree on {args.backend}", flush=True)
+    timings = time_queries(url, names, args.repeats, show=True)
+    label = f"{args.backend}, {args.articles:,} articles" + (
+        ", next to the previous release" if baseline else ""
+    )
+    ok = report(timings, baseline, label)
     sys.exit(0 if ok else 1)
 
 

@@ -16,6 +16,7 @@ import click
 from cppcc_watch.errors import BadInput, CppccWatchError
 from cppcc_watch.extract.types import ENTITY_KINDS
 from cppcc_watch.output import FORMATS, default_format, write_records
+from cppcc_watch.query import ARTICLE_COLUMNS, ENTITY_COLUMNS, SEARCH_COLUMNS
 from cppcc_watch.report import write_report
 from cppcc_watch.settings import DEFAULT_DB_URL
 
@@ -148,8 +149,8 @@ def crawl(
     Example: cppcc-watch crawl cppcc --max-articles 50
     """
     from cppcc_watch.crawl import project_settings, run_crawl
+    from cppcc_watch.store import Store
     from cppcc_watch.store.locks import check_writable
-    from cppcc_watch.store.repository import Store
 
     with Store.open(obj["db"]) as store:  # a bad database fails here, before any request
         check_writable(store)
@@ -252,7 +253,7 @@ def reprocess(obj: dict[str, Any], batch_size: int) -> None:
     run it again to finish. Example: cppcc-watch reprocess
     """
     from cppcc_watch.extract import extract_entities
-    from cppcc_watch.store.repository import Store
+    from cppcc_watch.store import Store
 
     show_progress = sys.stderr.isatty()
     done = 0
@@ -305,7 +306,7 @@ def runs(obj: dict[str, Any], spider: str | None, limit: int, fmt: str | None) -
 
     Example: cppcc-watch runs --spider cppcc --limit 5
     """
-    from cppcc_watch.store.repository import Store
+    from cppcc_watch.store import Store
 
     store = Store.open(obj["db"], readonly=True)
     try:
@@ -316,8 +317,6 @@ def runs(obj: dict[str, Any], spider: str | None, limit: int, fmt: str | None) -
 
 
 TABLE_ROWS = 50
-ARTICLE_COLUMNS = ("published_at", "source", "title", "url", "id")
-ENTITY_COLUMNS = ("kind", "name", "acronym", "province", "articles", "mentions", "focus_articles")
 KIND_CHOICE = click.Choice(ENTITY_KINDS)
 since_option = click.option(
     "--since", metavar="DATE", default=None, help="From this YYYY, YYYY-MM or YYYY-MM-DD on."
@@ -408,10 +407,7 @@ def articles(
             search=search,
             limit=limit,
         )
-        columns: tuple[str, ...] = ARTICLE_COLUMNS
-        if search:
-            columns = ("published_at", "source", "title", "snippet", "url", "id")
-        _print(rows, fmt, columns, limit)
+        _print(rows, fmt, SEARCH_COLUMNS if search else ARTICLE_COLUMNS, limit)
 
 
 @cli.command()

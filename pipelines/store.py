@@ -9,6 +9,7 @@ from scrapy.crawler import Crawler
 from scrapy.utils.asyncio import call_later
 from twisted.python.failure import Failure
 
+from cppcc_watch.store import Store, UpsertResult
 from cppcc_watch.store.batch import (
     ArticleBatch,
     article_batch,
@@ -16,7 +17,6 @@ from cppcc_watch.store.batch import (
     open_shared,
     release_shared,
 )
-from cppcc_watch.store.repository import Store, UpsertResult
 
 
 class StorePipeline:

@@ -45,9 +45,9 @@ from twisted.python.failure import Failure
 
 from cppcc_watch.items import Article
 from cppcc_watch.sites.common import merge_pages
+from cppcc_watch.store.articles import KnownArticle
 from cppcc_watch.store.batch import open_shared, release_shared
-from cppcc_watch.store.history import last_status
-from cppcc_watch.store.repository import KnownArticle
+from cppcc_watch.store.runs import last_status
 
 STAT = "cppcc_watch/{}".format
 request_failed = object()  # signal: a request failed for good (args: request, reason)

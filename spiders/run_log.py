@@ -14,15 +14,15 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
 
 from cppcc_watch.health import RunCounts, assess_history, assess_run
+from cppcc_watch.store import Store
 from cppcc_watch.store.batch import commit_pending, open_shared, release_shared
-from cppcc_watch.store.history import (
+from cppcc_watch.store.locks import CrawlBusy, CrawlLock
+from cppcc_watch.store.runs import (
     close_orphaned_runs,
     figures_of,
     previous_runs,
     save_figures,
 )
-from cppcc_watch.store.locks import CrawlBusy, CrawlLock
-from cppcc_watch.store.repository import Store
 
 from .base import STAT, page_rejected, request_failed
 

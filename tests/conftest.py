@@ -27,22 +27,13 @@ _database_numbers = itertools.count(1)
 
 #: Test modules whose `db_url` is SQLite only until they are ported to PostgreSQL.
 NOT_PORTED = {
-    "test_batch.py",
     "test_cli.py",
-    "test_cli_query.py",
     "test_crawl_db_files.py",
-    "test_crawl_lock.py",
-    "test_datasette.py",
     "test_deploy.py",
     "test_end_to_end.py",
     "test_faults.py",
-    "test_health_history.py",
-    "test_query.py",
     "test_recheck.py",
     "test_redirect_aliases.py",
-    "test_report.py",
-    "test_source_summary.py",
-    "test_store.py",
 }
 
 

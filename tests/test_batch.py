@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from cppcc_watch.errors import DatabaseError
 from cppcc_watch.extract.types import Entity
+from cppcc_watch.store import Store, UpsertResult
 from cppcc_watch.store.batch import (
     ArticleBatch,
     article_batch,
@@ -18,8 +20,14 @@ from cppcc_watch.store.batch import (
     open_shared,
     release_shared,
 )
-from cppcc_watch.store.repository import Store, UpsertResult
-from tests.test_store import extraction, make_article
+from tests.test_store import (
+    execute,
+    extraction,
+    make_article,
+    mention,
+    rows,
+    sample_entities,
+)
 
 
 class Clock:
@@ -70,13 +78,9 @@ class Outcomes:
         )
 
 
-def committed_urls(db_path: Path) -> set[str]:
+def committed_urls(db_url: str) -> set[str]:
     """The article URLs another connection (another process, an analyst) sees."""
-    conn = sqlite3.connect(db_path)
-    try:
-        return {row[0] for row in conn.execute("SELECT url FROM articles")}
-    finally:
-        conn.close()
+    return {row[0] for row in rows(db_url, "SELECT url FROM articles")}
 
 
 @pytest.fixture
@@ -87,33 +91,33 @@ def batch(store: Store) -> Iterator[ArticleBatch]:
 
 
 def test_a_batch_is_seen_by_its_own_connection_at_once_and_by_others_when_committed(
-    store: Store, batch: ArticleBatch, db_path: Path
+    store: Store, batch: ArticleBatch, db_url: str
 ) -> None:
     outcomes = Outcomes()
     urls = [make_article(n).url for n in (1, 2)]
     for n in (1, 2):
         assert outcomes.upsert(batch, n).status == "new"
     assert store.known_urls(urls) == set(urls)  # the spider's check sees the open batch
-    assert committed_urls(db_path) == set()
+    assert committed_urls(db_url) == set()
     assert outcomes.stored == [] and batch.pending == 2  # counted only once committed
     outcomes.upsert(batch, 3)  # the third fills the batch: committed
-    assert committed_urls(db_path) == {make_article(n).url for n in (1, 2, 3)}
+    assert committed_urls(db_url) == {make_article(n).url for n in (1, 2, 3)}
     assert [r.status for r in outcomes.stored] == ["new", "new", "new"]
     assert not batch.is_open and outcomes.lost == []
 
 
 def test_an_article_twice_in_one_batch_is_unchanged_the_second_time(
-    batch: ArticleBatch, db_path: Path
+    batch: ArticleBatch, db_url: str
 ) -> None:
     outcomes = Outcomes()
     outcomes.upsert(batch, 1)
     outcomes.upsert(batch, 1)
     outcomes.upsert(batch, 1, body="A new text.")
     assert [r.status for r in outcomes.stored] == ["new", "unchanged", "updated"]
-    assert committed_urls(db_path) == {make_article(1).url}
+    assert committed_urls(db_url) == {make_article(1).url}
 
 
-def test_the_timer_commits_a_batch_that_is_not_full(store: Store, db_path: Path) -> None:
+def test_the_timer_commits_a_batch_that_is_not_full(store: Store, db_url: str) -> None:
     timers = Timers()
     batch = ArticleBatch(store, every=100, seconds=0.5, schedule=timers, rest=0)
     outcomes = Outcomes()
@@ -121,7 +125,7 @@ def test_the_timer_commits_a_batch_that_is_not_full(store: Store, db_path: Path)
     outcomes.upsert(batch, 2)
     assert [seconds for seconds, _, _ in timers.calls] == [0.5]  # one timer, from the first
     timers.fire_due()
-    assert committed_urls(db_path) == {make_article(1).url, make_article(2).url}
+    assert committed_urls(db_url) == {make_article(1).url, make_article(2).url}
     assert len(outcomes.stored) == 2
     outcomes.upsert(batch, 3)
     batch.commit()  # an explicit commit calls the next timer off
@@ -130,7 +134,7 @@ def test_the_timer_commits_a_batch_that_is_not_full(store: Store, db_path: Path)
 
 
 def test_a_failing_article_is_undone_alone_and_the_batch_goes_on(
-    batch: ArticleBatch, db_path: Path
+    batch: ArticleBatch, db_url: str
 ) -> None:
     outcomes = Outcomes()
     outcomes.upsert(batch, 1)
@@ -138,12 +142,12 @@ def test_a_failing_article_is_undone_alone_and_the_batch_goes_on(
         outcomes.upsert(batch, 2, entities=extraction(Entity(kind="person", name="Li Ming")))
     outcomes.upsert(batch, 3)
     batch.commit()
-    assert committed_urls(db_path) == {make_article(1).url, make_article(3).url}
+    assert committed_urls(db_url) == {make_article(1).url, make_article(3).url}
     assert len(outcomes.stored) == 2 and outcomes.lost == []
 
 
 def test_a_failed_commit_loses_the_whole_batch_reports_each_article_and_the_next_one_works(
-    store: Store, batch: ArticleBatch, db_path: Path
+    store: Store, batch: ArticleBatch, db_url: str
 ) -> None:
     with store.transaction():
         store.connection.exec_driver_sql(
@@ -155,42 +159,96 @@ def test_a_failed_commit_loses_the_whole_batch_reports_each_article_and_the_next
     outcomes.upsert(batch, 2)
     store.connection.exec_driver_sql("INSERT INTO trap VALUES (-5)")  # fails only at commit
     batch.commit()
-    assert len(outcomes.lost) == 2 and "FOREIGN KEY" in outcomes.lost[0]
+    assert len(outcomes.lost) == 2 and "foreign key" in outcomes.lost[0].lower()
     assert outcomes.stored == []
-    assert committed_urls(db_path) == set()
+    assert committed_urls(db_url) == set()
     assert store.known_urls([make_article(1).url]) == set()  # rolled back on this side too
     outcomes.upsert(batch, 1)
     batch.commit()
-    assert committed_urls(db_path) == {make_article(1).url}
+    assert committed_urls(db_url) == {make_article(1).url}
     assert [r.status for r in outcomes.stored] == ["new"]
 
 
-def test_after_a_commit_the_lock_is_left_free_for_a_while(store: Store, db_path: Path) -> None:
+def test_the_rows_of_a_batchs_articles_are_read_back_before_the_commit(
+    store: Store, batch: ArticleBatch, db_url: str
+) -> None:
+    outcomes = Outcomes()
+    article_id = outcomes.upsert(batch, 1, entities=sample_entities()).article_id
+    assert store.raw_pages(article_id) == make_article(1).pages  # the Store's reads see them
+    assert rows(db_url, "SELECT count(*) FROM mentions") == [(0,)]  # others see nothing yet
+    batch.commit()
+    assert rows(db_url, "SELECT count(*) FROM mentions") == [(4,)]
+    assert rows(db_url, "SELECT count(*) FROM mention_spans") == [(4,)]
+
+
+def fail_spans_with_text(db_url: str, text: str) -> None:
+    """Make the database refuse any span whose text is `text` (as a broken disk would)."""
+    if db_url.startswith("sqlite"):
+        execute(
+            db_url,
+            f"CREATE TRIGGER refuse BEFORE INSERT ON mention_spans WHEN new.text = '{text}' "
+            "BEGIN SELECT RAISE(ABORT, 'refused'); END",
+        )
+        return
+    execute(
+        db_url,
+        "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"IF NEW.text = '{text}' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$",
+    )
+    execute(
+        db_url,
+        "CREATE TRIGGER refuse BEFORE INSERT ON mention_spans "
+        "FOR EACH ROW EXECUTE FUNCTION refuse()",
+    )
+
+
+@pytest.mark.parametrize("ended_by", ["commit", "read"])
+def test_kept_rows_the_database_refuses_lose_the_whole_batch(
+    store: Store, batch: ArticleBatch, db_url: str, ended_by: str
+) -> None:
+    fail_spans_with_text(db_url, "Members")
+    outcomes = Outcomes()
+    outcomes.upsert(batch, 1, entities=sample_entities())
+    members = extraction(Entity("theme", "membership", [mention("Members")]))
+    outcomes.upsert(batch, 2, entities=members)  # kept: refused only when written
+    if ended_by == "read":
+        with pytest.raises(DatabaseError, match=r"refused.* The transaction was rolled back\."):
+            store.known_urls([make_article(1).url])
+        assert not store.transaction_alive()
+    batch.commit()
+    assert len(outcomes.lost) == 2 and outcomes.stored == []
+    assert committed_urls(db_url) == set()
+    assert rows(db_url, "SELECT count(*) FROM entities") == [(0,)]
+    outcomes.upsert(batch, 3, entities=sample_entities())  # the Store goes on
+    batch.commit()
+    assert committed_urls(db_url) == {make_article(3).url}
+    assert rows(db_url, "SELECT count(*) FROM mention_spans") == [(4,)]
+
+
+def test_after_a_commit_the_lock_is_left_free_for_a_while(store: Store, db_url: str) -> None:
     clock = Clock()
     batch = ArticleBatch(store, every=2, seconds=0, rest=0.15, clock=clock)
     outcomes = Outcomes()
     outcomes.upsert(batch, 1)
     outcomes.upsert(batch, 2)  # full: committed
     outcomes.upsert(batch, 3)  # resting: its own transaction, committed at once
-    assert not batch.is_open and make_article(3).url in committed_urls(db_path)
+    assert not batch.is_open and make_article(3).url in committed_urls(db_url)
     assert len(outcomes.stored) == 3
     clock.now += 0.2
     outcomes.upsert(batch, 4)  # rested: a new batch
-    assert batch.is_open and make_article(4).url not in committed_urls(db_path)
+    assert batch.is_open and make_article(4).url not in committed_urls(db_url)
     batch.commit()
 
 
-def test_every_one_is_one_transaction_per_article(store: Store, db_path: Path) -> None:
+def test_every_one_is_one_transaction_per_article(store: Store, db_url: str) -> None:
     batch = ArticleBatch(store, every=1, seconds=0, rest=0)
     outcomes = Outcomes()
     outcomes.upsert(batch, 1)
-    assert not batch.is_open and committed_urls(db_path) == {make_article(1).url}
+    assert not batch.is_open and committed_urls(db_url) == {make_article(1).url}
     assert [r.status for r in outcomes.stored] == ["new"]
 
 
-def test_a_crawl_process_shares_one_store_and_the_last_user_commits_and_closes(
-    db_url: str, db_path: Path
-) -> None:
+def test_a_crawl_process_shares_one_store_and_the_last_user_commits_and_closes(db_url: str) -> None:
     first, second = open_shared(db_url), open_shared(db_url)
     assert first is second
     batch = article_batch(first, every=50, seconds=0)
@@ -199,12 +257,12 @@ def test_a_crawl_process_shares_one_store_and_the_last_user_commits_and_closes(
     outcomes.upsert(batch, 1)
     first.record_reject("http://x/1", "request", "HTTP 503")  # another part writes meanwhile
     release_shared(first)
-    assert committed_urls(db_path) == set()  # still in use: nothing committed, nothing closed
+    assert committed_urls(db_url) == set()  # still in use: nothing committed, nothing closed
     commit_pending(second)
-    assert committed_urls(db_path) == {make_article(1).url}
+    assert committed_urls(db_url) == {make_article(1).url}
     outcomes.upsert(batch, 2)
     release_shared(second)  # the last user: the batch is committed, the Store closed
-    assert committed_urls(db_path) == {make_article(1).url, make_article(2).url}
+    assert committed_urls(db_url) == {make_article(1).url, make_article(2).url}
     assert [r.status for r in outcomes.stored] == ["new", "new"]
     with pytest.raises(Exception, match="closed"):
         second.known_urls(["http://x/1"])
@@ -237,7 +295,7 @@ def test_a_crawl_whose_batch_cannot_be_committed_records_every_article_and_catch
     with ChaosMirror() as mirror:
         build_sites(mirror)
         first = crawl(db_url, mirror, CPPCC_WATCH_COMMIT_SECONDS=30)
-        stored = committed_urls(db_path)
+        stored = committed_urls(db_url)
         lost = {r[0] for r in query(db_path, "SELECT url FROM rejects WHERE stage = 'store'")}
         runs = {r["spider"]: dict(r) for r in query(db_path, "SELECT * FROM crawl_runs")}
         conn = sqlite3.connect(db_path)
@@ -251,4 +309,4 @@ def test_a_crawl_whose_batch_cannot_be_committed_records_every_article_and_catch
     assert runs["cppcc"]["new"] + runs["chinadaily"]["new"] == len(stored)  # counts are exact
     assert first.returncode == 1  # the cppcc run stored less than it lost
     assert "cppcc: ok: " in second.stdout, second.stderr  # (chinadaily's few are a fixture's)
-    assert committed_urls(db_path) == every
+    assert committed_urls(db_url) == every

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from cppcc_watch.cli import cli
-from cppcc_watch.store.repository import Store
+from cppcc_watch.store import Store
 from tests.chaos_server import ChaosMirror
 from tests.test_end_to_end import CD_LINKED, build_sites
 from tests.unattended import ROOT, crawl, crawl_argv, query

@@ -13,7 +13,10 @@ import sys
 import time
 from pathlib import Path
 
-from cppcc_watch.store.locks import EXIT_BUSY, CrawlBusy, CrawlLock, lock_path
+from sqlalchemy.engine import make_url
+
+from cppcc_watch.store.dialects.sqlite import SqliteDialect
+from cppcc_watch.store.locks import EXIT_BUSY, CrawlBusy, CrawlLock
 from tests.chaos_server import ChaosMirror
 from tests.test_end_to_end import (
     A1,
@@ -28,6 +31,11 @@ from tests.test_end_to_end import (
     build_sites,
 )
 from tests.unattended import QUICK, ROOT, crawl, query, start_crawl, wait_for
+
+
+def lock_path(db_url: str, spider: str) -> Path | None:
+    """The lock file of a spider's crawls into a SQLite database."""
+    return SqliteDialect().lock_path(make_url(db_url), spider)
 
 
 def stored_urls(db_path: Path) -> set[str]:
@@ -174,29 +182,65 @@ def read_while_crawling(db_path: Path, db_url: str) -> list[str]:
     return errors
 
 
-def test_the_lock_is_reentrant_in_a_process_and_exclusive_across_processes(
-    tmp_path: Path,
-) -> None:
-    db_url = f"sqlite:///{tmp_path / 'lock.db'}"
-    probe = (
-        "import sys; from cppcc_watch.store.locks import CrawlLock, CrawlBusy\n"
-        "try:\n    CrawlLock(sys.argv[1], 'cppcc').acquire()\n"
-        "except CrawlBusy as e:\n    print(e); sys.exit(75)\n"
+PROBE = (
+    "import sys; from cppcc_watch.store.locks import CrawlLock, CrawlBusy\n"
+    "try:\n    CrawlLock(sys.argv[1], 'cppcc').acquire()\n"
+    "except CrawlBusy as e:\n    print(e); sys.exit(75)\n"
+)
+HOLDER = (
+    "import sys, time; from cppcc_watch.store.locks import CrawlLock\n"
+    "CrawlLock(sys.argv[1], 'cppcc').acquire(); print('held', flush=True); time.sleep(120)\n"
+)
+
+
+def other_process(db_url: str) -> subprocess.CompletedProcess:
+    """Another process trying to take the cppcc crawl lock (exit 75 and the message if busy)."""
+    return subprocess.run(
+        [sys.executable, "-c", PROBE, db_url], capture_output=True, text=True, cwd=ROOT
     )
 
-    def other_process() -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-c", probe, db_url], capture_output=True, text=True, cwd=ROOT
-        )
 
+def test_the_lock_is_reentrant_in_a_process_and_exclusive_across_processes(db_url: str) -> None:
     with CrawlLock(db_url, "cppcc"), CrawlLock(db_url, "cppcc"):
-        busy = other_process()
+        busy = other_process(db_url)
         assert busy.returncode == 75
-        assert f"pid {os.getpid()}" in busy.stdout
+        assert "another crawl of cppcc is running on this database" in busy.stdout
+        assert f"pid {os.getpid()} on " in busy.stdout
         with CrawlLock(db_url, "chinadaily") as other_spider:  # another spider is free
             assert other_spider.held
-    assert other_process().returncode == 0
+    assert other_process(db_url).returncode == 0
     assert issubclass(CrawlBusy, Exception) and CrawlBusy.exit_code == EXIT_BUSY
+
+
+def test_the_lock_dies_with_its_process_even_on_sigkill(db_url: str) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, db_url], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        busy = other_process(db_url)
+        assert busy.returncode == 75, busy.stderr
+        assert f"pid {holder.pid} on " in busy.stdout
+        if db_url.startswith("postgresql"):
+            assert "connected from 127.0.0.1" in busy.stdout
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(10)
+    wait_for(lambda: other_process(db_url).returncode == 0, what="the lock to be free")
+
+
+def test_a_symbolic_link_to_the_database_shares_its_lock(tmp_path: Path) -> None:
+    real = tmp_path / "data" / "real.db"
+    real.parent.mkdir()
+    link = tmp_path / "link.db"
+    link.symlink_to(real)
+    real_url, link_url = f"sqlite:///{real}", f"sqlite:///{link}"
+    assert lock_path(link_url, "cppcc") == lock_path(real_url, "cppcc")
+    with CrawlLock(link_url, "cppcc"):
+        assert other_process(real_url).returncode == 75
+    with CrawlLock(real_url, "cppcc"):
+        assert other_process(link_url).returncode == 75
+    assert other_process(link_url).returncode == 0
 
 
 def scrapy_crawl(db_url: str, mirror: ChaosMirror, spider: str) -> subprocess.CompletedProcess:

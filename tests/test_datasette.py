@@ -61,13 +61,14 @@ def _get(url: str) -> Any:
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[str]:
-    """The base URL of datasette serving a seeded cppcc_watch.db with the repository metadata."""
+def served(sqlite_url: str, db_path: Path) -> Iterator[str]:
+    """The base URL of datasette serving a seeded cppcc_watch.db with the repository metadata
+    (datasette reads SQLite files only)."""
     executable = _datasette()
     if executable is None:
         pytest.skip("datasette is not installed (pip install -e '.[datasette]')")
-    path = tmp_path / "cppcc_watch.db"
-    with Store.open(f"sqlite:///{path}") as store:
+    path = db_path
+    with Store.open(sqlite_url) as store:
         seed(store)
     port = _free_port()
     process = subprocess.Popen(

@@ -4,19 +4,18 @@ the figures the crawl log keeps for that, and runs whose pipelines failed on eve
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
 from cppcc_watch.health import RunCounts, assess_history, assess_run
-from cppcc_watch.store.history import (
+from cppcc_watch.store import Store
+from cppcc_watch.store.runs import (
     close_orphaned_runs,
     figures_of,
     last_status,
     previous_runs,
     save_figures,
 )
-from cppcc_watch.store.repository import Store
 
 
 def run(parsed: int = 10, title: int = 10, date: int = 10, body: int = 10, new: int = 10):
@@ -84,8 +83,8 @@ def test_pipelines_failing_on_every_article_fail_the_run() -> None:
     assert assess_run(RunCounts(**{**counts.to_json(), "new": 9})).status == "ok"
 
 
-def test_figures_are_kept_with_the_run_and_read_back(tmp_path: Path) -> None:
-    with Store.open(f"sqlite:///{tmp_path / 'h.db'}") as store:
+def test_figures_are_kept_with_the_run_and_read_back(db_url: str) -> None:
+    with Store.open(db_url) as store:
         ids = []
         for status, new in (("ok", 5), ("failed", 0), ("ok", 7), ("interrupted", 1)):
             run_id = store.start_run("cppcc", settings={"CPPCC_WATCH_MAX_ARTICLES": 0})
@@ -107,9 +106,9 @@ def test_figures_are_kept_with_the_run_and_read_back(tmp_path: Path) -> None:
 
 
 def test_runs_left_running_are_closed_by_the_next_lock_holder_even_if_their_pid_lives(
-    tmp_path: Path,
+    db_url: str,
 ) -> None:
-    with Store.open(f"sqlite:///{tmp_path / 'o.db'}") as store:
+    with Store.open(db_url) as store:
         orphan = store.start_run("cppcc")  # "running", with this (live) process's pid
         other = store.start_run("chinadaily")
         assert store.mark_stale_runs() == 0  # the pid is alive: liveness alone cannot tell

@@ -1,25 +1,27 @@
-"""Tests of the analyst API (cppcc_watch.query) on a small seeded SQLite file.
+"""Tests of the analyst API (cppcc_watch.query) on a small seeded database, on each backend.
 
 `seed()` is shared with the CLI tests: six articles naming places, organizations and themes, with
-dates on both sides of month and year boundaries and one article without a date.
+dates on both sides of month and year boundaries and one article without a date. Expected
+figures are recounted with plain SQL (`plain`), not with the code under test.
 """
 
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from collections.abc import Iterator
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from types import GeneratorType
 
 import pytest
+from sqlalchemy import text
 
 from cppcc_watch.errors import BadInput
 from cppcc_watch.extract.types import Entity, Extraction, Mention
 from cppcc_watch.items import Article
 from cppcc_watch.query import DateRange, Query, fts_query, period_bounds, records
-from cppcc_watch.store import Store
+from cppcc_watch.store import Store, open_engine
 
 CPPCC = "Chinese People's Political Consultative Conference"
 CAST = "China Association for Science and Technology"
@@ -139,6 +141,43 @@ def query(seeded: str) -> Iterator[Query]:
     """A read-only Query over the seeded database."""
     with Query.open(seeded) as opened:
         yield opened
+
+
+def plain(url: str, statement: str, **params: object) -> list[tuple[object, ...]]:
+    """Rows of a plain SQL statement (committed when it writes), independent of the query API.
+
+    Whole numbers come back as int on both backends (PostgreSQL's sums are numeric).
+    """
+    engine = open_engine(url)
+    try:
+        with engine.begin() as conn:
+            result = conn.execute(text(statement), params)
+            rows = list(result) if result.returns_rows else []
+    finally:
+        engine.dispose()
+    return [
+        tuple(int(v) if isinstance(v, Decimal) and v == int(v) else v for v in row) for row in rows
+    ]
+
+
+def fingerprint(url: str) -> object:
+    """What would show any change to the database: the SQLite file's bytes; on PostgreSQL the
+    tables, their row counts, the articles' titles and the sequences."""
+    if url.startswith("sqlite"):
+        return hashlib.sha256(Path(url.removeprefix("sqlite:///")).read_bytes()).hexdigest()
+    tables = [
+        str(name)
+        for (name,) in plain(
+            url,
+            "SELECT table_name FROM information_schema.tables"
+            " WHERE table_schema = 'public' ORDER BY 1",
+        )
+    ]
+    return (
+        {table: plain(url, f'SELECT count(*) FROM "{table}"') for table in tables},
+        plain(url, "SELECT string_agg(id || ':' || title, ',' ORDER BY id) FROM articles"),
+        plain(url, "SELECT sequencename, last_value FROM pg_sequences ORDER BY 1"),
+    )
 
 
 def titles(rows: object) -> list[str]:
@@ -370,9 +409,29 @@ def test_search_with_dates_and_source(query: Query) -> None:
     assert titles(query.articles(search="grain", city="Xian")) == []
 
 
-def test_a_broken_search_expression_is_bad_input(query: Query) -> None:
-    with pytest.raises(BadInput, match="search"):
-        list(query.articles(search='"unclosed AND'))
+@pytest.mark.parametrize(
+    ("search", "expected"),
+    [
+        ("gra*", {"Grain harvest in Henan", "Heilongjiang granary", "Undated note on grain"}),
+        ("(Xizang OR Suzhou) AND science", {"Suzhou science park"}),
+        ("grain NOT (Henan OR Heilongjiang)", {"Undated note on grain"}),
+        ("climate AND change", {"Advisers survey Xi'an on climate change"}),
+        (
+            '"science park" OR "climate change"',
+            {"Suzhou science park", "Advisers survey Xi'an on climate change"},
+        ),
+    ],
+)
+def test_search_syntax_is_the_same_on_both_backends(
+    query: Query, search: str, expected: set[str]
+) -> None:
+    assert set(titles(query.articles(search=search))) == expected
+
+
+@pytest.mark.parametrize("search", ['"unclosed AND', "grain OR", "(grain", "NOT", "grain AND ()"])
+def test_a_broken_search_expression_is_bad_input(query: Query, search: str) -> None:
+    with pytest.raises(BadInput, match="bad search expression"):
+        list(query.articles(search=search))
 
 
 def test_fts_query_quotes_plain_words() -> None:
@@ -416,21 +475,19 @@ def test_top_entities_in_a_range_match_a_count_over_mentions(
     if dates.end:
         conditions.append("m.published_at < :e")
         params["e"] = dates.end.isoformat()
-    with sqlite3.connect(seeded.removeprefix("sqlite:///")) as conn:
-        expected = {
-            (name, articles, mentions)
-            for name, articles, mentions in conn.execute(
-                "SELECT e.name, count(*), sum(m.count) FROM mentions m JOIN entities e"
-                f" ON e.id = m.entity_id WHERE {' AND '.join(conditions)} GROUP BY e.id",
-                params,
-            )
-        }
+    expected = set(
+        plain(
+            seeded,
+            "SELECT e.name, count(*), sum(m.count) FROM mentions m JOIN entities e"
+            f" ON e.id = m.entity_id WHERE {' AND '.join(conditions)} GROUP BY e.id, e.name",
+            **params,
+        )
+    )
     found = query.top_entities(since=since, until=until, top=None)
     assert {(e.name, e.articles, e.mentions) for e in found} == expected
 
 
 def test_entity_months_follow_updates_and_deletes(seeded: str) -> None:
-    path = seeded.removeprefix("sqlite:///")
     with Store.open(seeded) as store:
         store.upsert_article(
             Article(
@@ -445,21 +502,22 @@ def test_entity_months_follow_updates_and_deletes(seeded: str) -> None:
         article_id = store.article_id("http://en.cppcc.gov.cn/a1.htm")
         assert article_id is not None
         store.replace_entities(article_id, _places(XIAN))
-    with sqlite3.connect(path) as conn:
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("DELETE FROM articles WHERE url LIKE '%/a2.htm'")
-        summary = set(
-            conn.execute(
-                "SELECT entity_id, month, source, articles, mentions, focus_articles"
-                " FROM entity_months"
-            )
+    plain(seeded, "DELETE FROM articles WHERE url LIKE '%/a2.htm'")
+    summary = set(
+        plain(
+            seeded,
+            "SELECT entity_id, month, source, articles, mentions, focus_articles"
+            " FROM entity_months",
         )
-        recount = set(
-            conn.execute(
-                "SELECT entity_id, coalesce(substr(published_at, 1, 7), ''), source, count(*),"
-                " sum(count), sum(focus) FROM mentions GROUP BY 1, 2, 3"
-            )
+    )
+    recount = set(
+        plain(
+            seeded,
+            "SELECT entity_id, coalesce(substr(published_at, 1, 7), '') AS month, source,"
+            " count(*), sum(count), sum(CASE WHEN focus THEN 1 ELSE 0 END) FROM mentions"
+            " GROUP BY entity_id, month, source",
         )
+    )
     assert summary == recount
     assert any(month == "2024-03" for _, month, *_ in summary)
 
@@ -542,18 +600,20 @@ def test_runs_and_records(query: Query) -> None:
 # -- sql ---------------------------------------------------------------------------------------
 
 
-def digest(path: Path) -> str:
-    """A fingerprint of a file's bytes."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def test_sql_reads_with_parameters(query: Query) -> None:
+def test_sql_reads_with_parameters(query: Query, seeded: str) -> None:
     rows = list(
         query.sql("SELECT name FROM entities WHERE kind = :kind ORDER BY name", {"kind": "theme"})
     )
     assert rows[0] == {"name": "climate_change"}
-    info = list(query.sql("PRAGMA table_info(articles)"))
-    assert "published_at" in {row["name"] for row in info}
+    describe = (
+        "PRAGMA table_info(articles)"
+        if seeded.startswith("sqlite")
+        else "SELECT column_name AS name FROM information_schema.columns"
+        " WHERE table_name = 'articles'"
+    )
+    assert "published_at" in {row["name"] for row in query.sql(describe)}
+    like = "SELECT name FROM entities WHERE name LIKE '%zang' AND kind = :k"
+    assert list(query.sql(like, {"k": "province"})) == [{"name": "Xizang"}]
 
 
 @pytest.mark.parametrize(
@@ -567,25 +627,89 @@ def test_sql_reads_with_parameters(query: Query) -> None:
         "PRAGMA query_only = OFF",
         "ATTACH DATABASE 'other.db' AS other",
         "VACUUM",
+        "SELECT 1; DELETE FROM articles",
+        "COMMIT",
     ],
 )
 def test_sql_refuses_to_write_and_changes_nothing(
-    seeded: str, db_path: Path, statement: str
+    sqlite_url: str, db_path: Path, statement: str
 ) -> None:
-    before = digest(db_path)
-    with Query.open(seeded) as query:
+    with Store.open(sqlite_url) as store:
+        seed(store)
+    before = fingerprint(sqlite_url)
+    with Query.open(sqlite_url) as query:
         with pytest.raises(BadInput, match=r"read-only|SQL error"):
             list(query.sql(statement))
         assert list(query.sql("SELECT count(*) AS n FROM articles")) == [{"n": 6}]
-    assert digest(db_path) == before
+    assert fingerprint(sqlite_url) == before
     assert not (db_path.parent / "other.db").exists()
 
 
+#: A function that writes, created before the sandbox is opened.
+SCRIBBLE = (
+    "CREATE FUNCTION scribble() RETURNS integer LANGUAGE sql AS"
+    " $$ INSERT INTO crawl_runs (spider, started_at, status) VALUES ('x', 'now', 'ok')"
+    " RETURNING id $$"
+)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "DELETE FROM articles",
+        "UPDATE articles SET title = 'x'",
+        "INSERT INTO crawl_runs (spider, started_at, status) VALUES ('x', 'now', 'ok')",
+        "DROP TABLE articles",
+        "CREATE TABLE scratch (x integer)",
+        "SELECT nextval('articles_id_seq')",
+        "SELECT scribble()",
+        "WITH gone AS (DELETE FROM articles RETURNING id) SELECT count(*) FROM gone",
+        "SELECT 1; DELETE FROM articles",
+        "COMMIT",
+        "SET default_transaction_read_only = off",
+        "COPY articles TO STDOUT",
+        "COPY (SELECT 1) TO '{out}'",
+        "COPY crawl_runs FROM '{out}'",
+        "SELECT lo_export(lo_from_bytea(0, 'x'), '{out}')",
+    ],
+)
+def test_sql_on_postgresql_refuses_to_write_and_changes_nothing(
+    pg_url: str, tmp_path: Path, statement: str
+) -> None:
+    out = tmp_path / "written.txt"
+    with Store.open(pg_url) as store:
+        seed(store)
+    plain(pg_url, SCRIBBLE)
+    before = fingerprint(pg_url)
+    with Query.open(pg_url) as query:
+        with pytest.raises(BadInput, match=r"read-only|SQL error"):
+            list(query.sql(statement.format(out=out)))
+        assert list(query.sql("SELECT count(*) AS n FROM articles")) == [{"n": 6}]
+    assert fingerprint(pg_url) == before
+    assert not out.exists()
+
+
+def test_sql_on_postgresql_cannot_lift_read_only_for_later_statements(pg_url: str) -> None:
+    with Store.open(pg_url) as store:
+        seed(store)
+    before = fingerprint(pg_url)
+    with Query.open(pg_url) as query:
+        lifted = "SELECT set_config('default_transaction_read_only', 'off', false) AS value"
+        assert list(query.sql(lifted)) == [{"value": "off"}]
+        assert list(query.sql("SELECT pg_advisory_lock(1) AS locked")) == [{"locked": ""}]
+        with pytest.raises(BadInput, match="read-only"):
+            list(query.sql("SELECT nextval('articles_id_seq')"))
+        assert list(query.articles(limit=1))
+    assert fingerprint(pg_url) == before
+
+
 def test_sql_errors_are_bad_input(query: Query) -> None:
-    with pytest.raises(BadInput, match="no such table"):
+    with pytest.raises(BadInput, match=r"no such table|does not exist"):
         list(query.sql("SELECT * FROM nowhere"))
     with pytest.raises(BadInput, match="no SQL"):
         list(query.sql("  "))
+    with pytest.raises(BadInput, match="SQL error"):
+        list(query.sql("SELECT name FROM entities WHERE kind = :kind"))
 
 
 @pytest.mark.parametrize("by", ["month", "week"])
@@ -597,15 +721,15 @@ def test_trends_match_a_count_of_dated_mentions(
     query: Query, seeded: str, by: str, since: str | None, until: str | None
 ) -> None:
     dates = DateRange.parse(since, until)
-    with sqlite3.connect(seeded.removeprefix("sqlite:///")) as conn:
-        days = [
-            date.fromisoformat(day)
-            for (day,) in conn.execute(
-                "SELECT substr(m.published_at, 1, 10) FROM mentions m JOIN entities e"
-                " ON e.id = m.entity_id WHERE e.name = ? AND m.published_at > ''",
-                (CAST,),
-            )
-        ]
+    days = [
+        date.fromisoformat(str(day))
+        for (day,) in plain(
+            seeded,
+            "SELECT substr(m.published_at, 1, 10) FROM mentions m JOIN entities e"
+            " ON e.id = m.entity_id WHERE e.name = :name AND m.published_at > ''",
+            name=CAST,
+        )
+    ]
     expected: dict[str, int] = {}
     for day in days:
         if (dates.start and day < dates.start) or (dates.end and day >= dates.end):

@@ -1,4 +1,5 @@
-"""The HTML report: built from a seeded SQLite file, checked as data, as HTML and in Chromium.
+"""The HTML report: built from a seeded database (on each backend), checked as data, as HTML and
+in Chromium.
 
 The seeded articles go through the real extractor and the real store; expected figures are
 recounted from the database with plain SQL, not taken from the report code.
@@ -6,9 +7,9 @@ recounted from the database with plain SQL, not taken from the report code.
 
 from __future__ import annotations
 
+import os
 import random
 import re
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from cppcc_watch.query import Query
 from cppcc_watch.report import gather, render, write_report
 from cppcc_watch.store import Store
 from tests.browser import needs_chromium, open_page, output_dir
+from tests.conftest import BACKENDS
+from tests.test_query import plain
 
 PLACES = [
     ("Xi'an", "Shaanxi"),
@@ -93,11 +96,15 @@ def seed(store: Store, articles: int = 90) -> None:
         store.finish_run(run, status=status, reason=reason, counts=counts)
 
 
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The URL of a database holding the generated articles (shared by this module's tests)."""
-    path = tmp_path_factory.mktemp("report") / "seeded.db"
-    url = f"sqlite:///{path}"
+@pytest.fixture(scope="module", params=BACKENDS)
+def seeded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The URL of a database holding the generated articles (shared by this module's tests),
+    on each backend in turn."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('report') / 'seeded.db'}"
+    else:
+        server = request.getfixturevalue("pg_server")
+        url = server.create_database(f"report_{os.getpid()}")
     with Store.open(url) as store:
         seed(store)
     return url
@@ -111,9 +118,10 @@ def empty(db_url: str) -> str:
 
 
 def sql(url: str, statement: str, *params: object) -> list[tuple[object, ...]]:
-    """Rows of a plain sqlite3 query, independent of the code under test."""
-    with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
-        return conn.execute(statement, params).fetchall()
+    """Rows of a plain SQL query (a `?` for each parameter), independent of the code under test."""
+    numbers = iter(range(len(params)))
+    named = re.sub(r"\?", lambda _: f":p{next(numbers)}", statement)
+    return plain(url, named, **{f"p{number}": value for number, value in enumerate(params)})
 
 
 def run(url: str, *args: str) -> Result:
@@ -137,7 +145,7 @@ def test_counts_agree_with_the_database(query: Query, seeded: str) -> None:
     assert {t.source: t.articles for t in data.totals} == by_source
     rows = sql(
         seeded,
-        "SELECT e.name, count(*), sum(m.focus) FROM mentions m"
+        "SELECT e.name, count(*), sum(CASE WHEN m.focus THEN 1 ELSE 0 END) FROM mentions m"
         " JOIN entities e ON e.id = m.entity_id WHERE e.kind = 'province' GROUP BY e.name",
     )
     expected = {name: articles for name, articles, _ in rows}

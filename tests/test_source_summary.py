@@ -2,13 +2,12 @@
 by entity, month and source with `focus_articles`, and the Query API's `source=` arguments.
 
 Every figure is checked against a plain GROUP BY over mentions joined with articles (the
-article's own `source` and `published_at`, not the copies on mentions) on a real SQLite file.
+article's own `source` and `published_at`, not the copies on mentions), on each backend.
 """
 
 from __future__ import annotations
 
 import random
-import sqlite3
 from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
@@ -20,6 +19,7 @@ from cppcc_watch.extract.types import Entity, Extraction, Mention
 from cppcc_watch.items import Article
 from cppcc_watch.query import DateRange, Query
 from cppcc_watch.store import Store
+from tests.test_query import plain
 
 SOURCES = ("cppcc", "chinadaily")
 POOL = [
@@ -101,9 +101,8 @@ def query(filled: str) -> Iterator[Query]:
         yield opened
 
 
-def path_of(url: str) -> str:
-    """The file of a sqlite:/// URL."""
-    return url.removeprefix("sqlite:///")
+#: 1 for a mention that is its article's focus, else 0 (a boolean on PostgreSQL).
+FOCUS = "CASE WHEN m.focus THEN 1 ELSE 0 END"
 
 
 def expected_counts(
@@ -121,46 +120,51 @@ def expected_counts(
     if source:
         conditions.append("a.source = :source")
         params["source"] = source
-    with sqlite3.connect(path_of(url)) as conn:
-        rows = conn.execute(
-            "SELECT e.name, count(*), sum(m.count), sum(m.focus) FROM mentions m"
-            " JOIN articles a ON a.id = m.article_id JOIN entities e ON e.id = m.entity_id"
-            f" WHERE {' AND '.join(conditions)} GROUP BY e.id",
-            params,
-        ).fetchall()
-    return {name: (articles, mentions, focus) for name, articles, mentions, focus in rows}
+    rows = plain(
+        url,
+        f"SELECT e.name, count(*), sum(m.count), sum({FOCUS}) FROM mentions m"
+        " JOIN articles a ON a.id = m.article_id JOIN entities e ON e.id = m.entity_id"
+        f" WHERE {' AND '.join(conditions)} GROUP BY e.id, e.name",
+        **params,
+    )
+    return {str(name): (articles, mentions, focus) for name, articles, mentions, focus in rows}
 
 
-def summary_and_recount(path: str) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
+def summary_and_recount(url: str) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
     """The rows of entity_months, and the same figures recomputed from mentions x articles."""
-    with sqlite3.connect(path) as conn:
-        summary = set(conn.execute("SELECT * FROM entity_months"))
-        recount = set(
-            conn.execute(
-                "SELECT m.entity_id, coalesce(substr(a.published_at, 1, 7), ''), a.source,"
-                " count(*), sum(m.count), sum(m.focus) FROM mentions m"
-                " JOIN articles a ON a.id = m.article_id GROUP BY 1, 2, 3"
-            )
+    summary = set(
+        plain(
+            url,
+            "SELECT entity_id, month, source, articles, mentions, focus_articles"
+            " FROM entity_months",
         )
-    return summary, recount
+    )
+    recount = plain(
+        url,
+        "SELECT m.entity_id, coalesce(substr(a.published_at, 1, 7), ''), a.source,"
+        f" count(*), sum(m.count), sum({FOCUS}) FROM mentions m"
+        " JOIN articles a ON a.id = m.article_id GROUP BY 1, 2, 3",
+    )
+    return summary, set(recount)
 
 
 # -- the summary ---------------------------------------------------------------------------------
 
 
 def test_mentions_carry_their_articles_source(filled: str) -> None:
-    with sqlite3.connect(path_of(filled)) as conn:
-        differing = conn.execute(
-            "SELECT count(*) FROM mentions m JOIN articles a ON a.id = m.article_id"
-            " WHERE m.source IS NOT a.source OR m.published_at IS NOT a.published_at"
-        ).fetchone()[0]
-        sources = {row[0] for row in conn.execute("SELECT DISTINCT source FROM mentions")}
+    [(differing,)] = plain(
+        filled,
+        "SELECT count(*) FROM mentions m JOIN articles a ON a.id = m.article_id"
+        " WHERE m.source IS DISTINCT FROM a.source"
+        " OR m.published_at IS DISTINCT FROM a.published_at",
+    )
+    sources = {row[0] for row in plain(filled, "SELECT DISTINCT source FROM mentions")}
     assert differing == 0
     assert sources == set(SOURCES)
 
 
 def test_the_summary_equals_a_recount_after_inserts(filled: str) -> None:
-    summary, recount = summary_and_recount(path_of(filled))
+    summary, recount = summary_and_recount(filled)
     assert summary == recount
     assert {row[2] for row in summary} == set(SOURCES)
     assert any(row[5] > 0 for row in summary) and any(row[1] == "" for row in summary)
@@ -177,32 +181,25 @@ def test_triggers_follow_updates_reprocessing_and_deletes(filled: str) -> None:
             article_id = store.article_id(f"http://en.cppcc.gov.cn/s{number}.htm")
             assert article_id is not None
             store.replace_entities(article_id, _extraction(rng))
-    path = path_of(filled)
-    with sqlite3.connect(path) as conn:
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("UPDATE mentions SET focus = 1 - focus WHERE article_id % 5 = 0")
-        conn.execute("UPDATE mentions SET count = count + 2 WHERE article_id % 7 = 0")
-        conn.execute("DELETE FROM articles WHERE id % 6 = 0")
-        conn.execute("DELETE FROM mentions WHERE article_id % 11 = 0")
-    summary, recount = summary_and_recount(path)
+    plain(filled, "UPDATE mentions SET focus = NOT focus WHERE article_id % 5 = 0")
+    plain(filled, "UPDATE mentions SET count = count + 2 WHERE article_id % 7 = 0")
+    plain(filled, "DELETE FROM articles WHERE id % 6 = 0")
+    plain(filled, "DELETE FROM mentions WHERE article_id % 11 = 0")
+    summary, recount = summary_and_recount(filled)
     assert summary == recount
     assert all(row[3] > 0 for row in summary)  # emptied rows are removed
 
 
 def test_entity_monthly_sums_the_sources(filled: str) -> None:
-    with sqlite3.connect(path_of(filled)) as conn:
-        view = set(
-            conn.execute(
-                "SELECT entity_id, month, articles, mentions, focus_articles FROM entity_monthly"
-            )
-        )
-        recount = set(
-            conn.execute(
-                "SELECT entity_id, coalesce(substr(published_at, 1, 7), ''), count(*),"
-                " sum(count), sum(focus) FROM mentions GROUP BY 1, 2"
-            )
-        )
-    assert view == recount
+    view = plain(
+        filled, "SELECT entity_id, month, articles, mentions, focus_articles FROM entity_monthly"
+    )
+    recount = plain(
+        filled,
+        "SELECT m.entity_id, coalesce(substr(m.published_at, 1, 7), ''), count(*),"
+        f" sum(m.count), sum({FOCUS}) FROM mentions m GROUP BY 1, 2",
+    )
+    assert set(view) == set(recount)
 
 
 # -- the query API -------------------------------------------------------------------------------
@@ -238,17 +235,17 @@ def test_trends_by_source_match_a_grouped_join(
     query: Query, filled: str, by: str, source: str | None, since: str | None, until: str | None
 ) -> None:
     dates = DateRange.parse(since, until)
-    with sqlite3.connect(path_of(filled)) as conn:
-        days = [
-            date.fromisoformat(day)
-            for (day,) in conn.execute(
-                "SELECT substr(a.published_at, 1, 10) FROM mentions m"
-                " JOIN articles a ON a.id = m.article_id JOIN entities e ON e.id = m.entity_id"
-                " WHERE e.name = 'Henan' AND a.published_at > ''"
-                " AND (:source IS NULL OR a.source = :source)",
-                {"source": source},
-            )
-        ]
+    of_source = " AND a.source = :source" if source else ""
+    days = [
+        date.fromisoformat(str(day))
+        for (day,) in plain(
+            filled,
+            "SELECT substr(a.published_at, 1, 10) FROM mentions m"
+            " JOIN articles a ON a.id = m.article_id JOIN entities e ON e.id = m.entity_id"
+            f" WHERE e.name = 'Henan' AND a.published_at > ''{of_source}",
+            **({"source": source} if source else {}),
+        )
+    ]
     expected: dict[str, int] = {}
     for day in days:
         if (dates.start and day < dates.start) or (dates.end and day >= dates.end):
@@ -269,28 +266,29 @@ def test_cooccur_by_source_matches_a_grouped_join(
 ) -> None:
     dates = DateRange.parse(since, until)
     params = {
-        "source": source,
         "s": dates.start.isoformat() if dates.start else "",
         "e": dates.end.isoformat() if dates.end else "~",
     }
     articles = (
         "SELECT a.id FROM articles a JOIN mentions m ON m.article_id = a.id"
         " JOIN entities e ON e.id = m.entity_id WHERE e.name = 'Henan'"
-        " AND (:source IS NULL OR a.source = :source)"
         " AND coalesce(a.published_at, '') >= :s AND coalesce(a.published_at, '') < :e"
     )
+    if source:
+        articles += " AND a.source = :source"
+        params["source"] = source
     if dates.bounded:
         articles += " AND a.published_at IS NOT NULL"
-    with sqlite3.connect(path_of(filled)) as conn:
-        total = conn.execute(f"SELECT count(*) FROM ({articles})", params).fetchone()[0]
-        expected = {
-            name: n
-            for name, n in conn.execute(
-                "SELECT e.name, count(*) FROM mentions m JOIN entities e ON e.id = m.entity_id"
-                f" WHERE m.article_id IN ({articles}) AND e.name != 'Henan' GROUP BY e.id",
-                params,
-            )
-        }
+    [(total,)] = plain(filled, f"SELECT count(*) FROM ({articles}) x", **params)
+    expected = {
+        str(name): n
+        for name, n in plain(
+            filled,
+            "SELECT e.name, count(*) FROM mentions m JOIN entities e ON e.id = m.entity_id"
+            f" WHERE m.article_id IN ({articles}) AND e.name != 'Henan' GROUP BY e.id, e.name",
+            **params,
+        )
+    }
     found = query.cooccur(
         "Henan", kind="province", since=since, until=until, top=None, source=source
     )

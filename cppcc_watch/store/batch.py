@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from cppcc_watch.items import Article
-from cppcc_watch.store.repository import Store, UpsertResult
+from cppcc_watch.store.articles import UpsertResult
+from cppcc_watch.store.store import Store
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +118,7 @@ class ArticleBatch:
         try:
             result = self.store.upsert_article(article)
         except Exception as error:
-            if not self._transaction_alive():
+            if not self.store.transaction_alive():
                 self._abandon(error)  # the database rolled back everything: the batch is lost
             raise
         self._pending.append(_Pending(result, stored, lost))
@@ -135,7 +136,6 @@ class ArticleBatch:
             transaction.close()
             self._rest_until = self.clock() + self.rest
         except Exception as error:  # any failure loses the batch; each article is reported
-            self._rollback()
             self._report_lost(pending, error)
             return
         for article in pending:
@@ -156,32 +156,13 @@ class ArticleBatch:
             self._timer = None
         return transaction
 
-    def _transaction_alive(self) -> bool:
-        """Whether SQLite still has the batch's transaction open (some errors roll it all back)."""
-        driver = self.store.connection.connection.driver_connection
-        return bool(getattr(driver, "in_transaction", True))
-
     def _abandon(self, error: Exception) -> None:
         transaction = self._end()
         pending, self._pending = self._pending, []
         if transaction is not None:
             with suppress(Exception):  # rolling back what the database already rolled back
                 transaction.__exit__(type(error), error, error.__traceback__)
-        self._rollback()
         self._report_lost(pending, error)
-
-    def _rollback(self) -> None:
-        """Roll back what is left of a failed batch (SQLAlchemy may have let go of a transaction
-        SQLite still holds after a failed COMMIT)."""
-        conn = self.store.connection
-        try:
-            if conn.in_transaction():
-                conn.rollback()
-            driver = conn.connection.driver_connection
-            if getattr(driver, "in_transaction", False):
-                driver.rollback()  # type: ignore[union-attr]
-        except Exception:
-            logger.exception("rolling back a failed batch failed")
 
     @staticmethod
     def _report_lost(pending: list[_Pending], error: Exception) -> None:

@@ -8,8 +8,6 @@ lives in `cppcc_watch.store.dialects`. Problems opening the database become
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import create_engine, exc
 from sqlalchemy.engine import Engine, make_url
 
@@ -53,23 +51,6 @@ def _check(engine: Engine, dialect: Dialect) -> Engine:
         engine.dispose()
         raise dialect.connect_error(error, engine.url) from error
     return engine
-
-
-def keep_temp_files_in_memory(engine: Engine, connection: Any) -> None:
-    """Keep SQLite's temporary files of a writing connection in memory (outside a transaction).
-
-    Each upsert inside a batch is a savepoint, whose changed pages SQLite journals in a temporary
-    file created and removed for every transaction; in memory an upsert costs about a fifth less.
-    Only for a Store's own connection: migrations (index builds sort through temporary files)
-    and read-only analysts (big sorts) keep the default.
-    """
-    if engine.dialect.name == "sqlite":
-        connection.execute("PRAGMA temp_store = MEMORY")
-
-
-def is_sqlite(engine: Engine) -> bool:
-    """Whether the engine talks to SQLite."""
-    return engine.dialect.name == "sqlite"
 
 
 def describe(engine: Engine) -> str:
