@@ -85,12 +85,11 @@ class Hit(Protocol):
 
 @dataclass(frozen=True)
 class Known:
-    """What the registry says of a name: canonical name, type, acronym, and the canonical name
-    of the registry body it belongs to ("... of the CPPCC National Committee" -> the CPPCC)."""
+    """What the registry says of a name: canonical name, type, and the canonical name of the
+    registry body it belongs to ("... of the CPPCC National Committee" -> the CPPCC)."""
 
     name: str
     type: str
-    acronym: str | None
     parent: str | None
 
 

@@ -269,7 +269,7 @@ class OrganizationMatcher:
         org = self.registry.lookup(name)
         if org is None:
             return None
-        return Known(org.name, org.type, org.acronym, org.parent)
+        return Known(org.name, org.type, org.parent)
 
     # -- registry -------------------------------------------------------------------------------
 
