@@ -1,11 +1,14 @@
 """Extraction speed: MB/s of article text through extract_entities, and with 10x larger data.
 
-    python benchmarks/extraction.py [--mb 12] [--scale 10]
+    python benchmarks/extraction.py [--mb 12] [--scale 10] [--baseline REF [--rounds 3]]
 
 Builds at least `--mb` MB of articles from the labeled set (paragraphs shuffled and recombined, so
 articles vary), times `Extractor.extract` over them on one core, then builds the matchers again
 with a gazetteer, organization registry and theme cue set `--scale` times larger (synthetic names
 added beside the real ones) and times the same articles.
+`--baseline REF` first times the extractor of git revision REF (its package exported to a
+temporary directory) and this tree's on the same articles, each in a fresh process, alternating
+for `--rounds` rounds: the before and after of a change in one run, on the same machine load.
 docs/SPEC.md §7: >= 5 MB/s, whatever the data size.
 """
 
@@ -13,10 +16,15 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import itertools
 import json
+import os
 import random
+import statistics
+import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from importlib import resources
@@ -30,6 +38,7 @@ from cppcc_watch.extract.places import PlaceMatcher
 from cppcc_watch.extract.themes import DEFAULT_CUES, ThemeMatcher
 
 TARGET_MB_S = 5.0
+ROOT = Path(__file__).resolve().parents[1]
 _INITIALS = (
     "b",
     "ch",
@@ -140,15 +149,88 @@ def measure(extractor: Extractor, articles: list[tuple[str, str]]) -> tuple[floa
     return size / (time.perf_counter() - wall), size / (time.process_time() - cpu)
 
 
+def export_revision(revision: str, directory: Path) -> Path:
+    """The `cppcc_watch` package of git revision `revision`, exported under `directory`."""
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", "--format=tar", revision, "cppcc_watch"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(directory, filter="data")
+    return directory
+
+
+def measure_in_process(tree: Path, articles_file: Path) -> tuple[float, float]:
+    """(wall, CPU) MB/s of the extractor of the package under `tree`, in a fresh process."""
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    output = subprocess.run(
+        [sys.executable, __file__, "--worker", str(articles_file)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+    ).stdout
+    wall, cpu, package = json.loads(output)
+    if not Path(package).resolve().is_relative_to(tree.resolve()):
+        raise RuntimeError(f"the worker imported {package}, not the package under {tree}")
+    return wall, cpu
+
+
+def compare_with(revision: str, articles: list[tuple[str, str]], rounds: int) -> float:
+    """Time revision `revision` and this tree alternately; print each and return the ratio of
+    the CPU-time medians (this tree / revision)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        articles_file = Path(tmp) / "articles.json"
+        articles_file.write_text(json.dumps(articles), encoding="utf-8")
+        before_tree = export_revision(revision, Path(tmp) / "before")
+        before: list[float] = []
+        after: list[float] = []
+        for number in range(1, rounds + 1):
+            for label, tree, speeds in (
+                (revision, before_tree, before),
+                ("this tree", ROOT, after),
+            ):
+                wall, cpu = measure_in_process(tree, articles_file)
+                speeds.append(cpu)
+                print(f"round {number}, {label}: {cpu:6.2f} MB/s CPU time ({wall:.2f} wall)")
+    ratio = statistics.median(after) / statistics.median(before)
+    print(
+        f"median {revision}: {statistics.median(before):.2f} MB/s, this tree: "
+        f"{statistics.median(after):.2f} MB/s (ratio {ratio:.2f})"
+    )
+    return ratio
+
+
+def worker(articles_file: str) -> int:
+    """Time the default extractor (of whatever package is on the path) over the articles of
+    `articles_file`; print [wall, CPU] MB/s as JSON."""
+    articles = [tuple(pair) for pair in json.loads(Path(articles_file).read_text("utf-8"))]
+    extractor = default_extractor()
+    extractor.extract("warm up", "")
+    import cppcc_watch
+
+    wall, cpu = measure(extractor, articles)  # type: ignore[arg-type]
+    print(json.dumps([wall, cpu, cppcc_watch.__file__]))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run both measurements and print MB/s and their ratio; exit 1 below the target."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--mb", type=float, default=12.0, help="MB of text to extract")
     parser.add_argument("--scale", type=int, default=10, help="data size multiplier")
+    parser.add_argument("--baseline", metavar="REF", help="git revision to compare with first")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the comparison")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.worker:
+        return worker(args.worker)
     articles = build_articles(args.mb)
     size = sum(len(t.encode()) + len(b.encode()) + 1 for t, b in articles) / 1_000_000
     print(f"{len(articles)} articles, {size:.1f} MB")
+    if args.baseline:
+        compare_with(args.baseline, articles, args.rounds)
 
     base = default_extractor()
     base_wall, base_speed = measure(base, articles)

@@ -236,8 +236,8 @@ def _entity_pools() -> dict[str, list[Entity]]:
         for c in gazetteer.cities
     ]
     organizations = [
-        Entity("organization", name, acronym=acronym or None)
-        for name, acronym, _ in read_registry()
+        Entity("organization", entry.name, acronym=entry.acronym or None)
+        for entry in read_registry()
     ]
     rng = random.Random(11)
     for pool in (provinces, cities, organizations[1:]):

@@ -173,6 +173,24 @@ def test_extract_reads_stdin_and_prints_the_contract_keys() -> None:
     assert data["cities"][0]["name"] == "Chengdu" and data["cities"][0]["province"] == "Sichuan"
 
 
+def test_extract_shows_organization_type_and_place_and_theme_evidence() -> None:
+    text = (
+        "Members of the Chengdu Municipal Committee of the CPPCC and the Ministry of Education "
+        "surveyed rural schools, and suggested more support for vocational education."
+    )
+    data = json.loads(run("extract", "-", input=text).stdout)
+    organizations = {o["name"]: o for o in data["organizations"]}
+    local = organizations["Chengdu Municipal Committee of the Chinese People's Political "
+                          "Consultative Conference"]  # fmt: skip
+    assert (local["type"], local["province"], local["city"]) == ("advisory", "Sichuan", "Chengdu")
+    ministry = organizations["Ministry of Education"]
+    assert (ministry["type"], ministry["province"], ministry["city"]) == ("government", None, None)
+    themes = {t["name"]: t for t in data["themes"]}
+    assert themes["education_talent"]["score"] > 0
+    assert "vocational education" in themes["education_talent"]["cues"]
+    assert data["cities"] == []  # Chengdu is only inside the committee's name
+
+
 def test_extract_survives_binary_and_empty_input() -> None:
     result = run("extract", "-", input=b"\x00\xff\xfe garbage \x80")
     assert result.exit_code == 0

@@ -105,9 +105,10 @@ def test_one_cue_can_signal_two_themes(matcher: ThemeMatcher) -> None:
 
 
 def test_a_lone_weak_cue_does_not_make_the_theme(matcher: ThemeMatcher) -> None:
-    assert matcher.find("Both panda cubs were in good health.") == []
-    assert {h.theme for h in matcher.find("Good health needs more hospitals.")} == {"health"}
-    assert {h.theme for h in matcher.find("Public health matters.")} == {"health"}
+    assert [h.weak for h in matcher.find("Both panda cubs were in good health.")] == [True]
+    assert matcher.themes("Both panda cubs were in good health.") == []
+    assert matcher.themes("Good health needs more hospitals.") == ["health"]
+    assert matcher.themes("Public health matters.") == ["health"]
 
 
 def test_stop_phrases_block_cues(matcher: ThemeMatcher) -> None:
@@ -144,3 +145,68 @@ def test_one_large_text_is_processed_quickly(matcher: ThemeMatcher) -> None:
     hits = matcher.find(text)
     assert time.perf_counter() - started < 5
     assert len(hits) == 5 * text.count("\n")
+
+
+def _themes_of(body: str, title: str = "") -> dict[str, object]:
+    from cppcc_watch.extract import extract_entities
+
+    return {e.name: e for e in extract_entities(body, title).themes}
+
+
+def test_issues_named_in_passing_are_no_theme() -> None:
+    body = (
+        "The two sides agreed to work together on global challenges, including climate change, "
+        "food security and energy security.\n"
+        "They also discussed cooperation in trade, agriculture and tourism.\n"
+        "The talks were held in a friendly atmosphere."
+    )
+    found = _themes_of(body, "Leaders hold talks in Beijing")
+    for theme in ("climate_change", "food_security", "energy_security", "culture_tourism"):
+        assert theme not in found
+
+
+def test_a_theme_discussed_is_kept_with_its_evidence() -> None:
+    body = "\n".join(
+        [
+            "Carbon neutrality is the goal of a new plan released on Monday.",
+            "The province will cut carbon emissions from its steel plants by 30 percent, and "
+            "climate change adaptation will be part of every city's plan.",
+            *["The plan has many parts."] * 5,
+            "The city also said it would welcome more tourism next year.",
+        ]
+    )
+    found = _themes_of(body, "Province unveils plan to fight climate change")
+    climate = found["climate_change"]
+    assert climate.score is not None and climate.score > 3
+    assert "climate change" in climate.cues and "carbon emissions" in climate.cues
+    assert "culture_tourism" not in found  # one word, once, deep in a long text: in passing
+
+
+def test_a_report_of_political_consultation_is_whole_process_democracy() -> None:
+    body = (
+        "A team of CPPCC National Committee members visited three cities in Gansu province from "
+        "May 12 to 16 to survey water use in the Hexi Corridor.\n"
+        "Team members suggested stricter quotas for farms."
+    )
+    found = _themes_of(body, "Advisors look at water use in Gansu")
+    assert "whole_process_democracy" in found
+    assert {"survey", "suggested"} <= set(found["whole_process_democracy"].cues)
+    assert "whole_process_democracy" not in _themes_of("Farmers suggested stricter quotas.")
+
+
+def test_title_and_lead_weigh_more_than_the_body() -> None:
+    long_body = "\n".join(["The meeting went on."] * 6)
+    assert "culture_tourism" in _themes_of(long_body, "Tourism on the agenda")
+    late = long_body + "\nThe meeting went on, and then tourism came up."
+    assert "culture_tourism" not in _themes_of(late)
+
+
+def test_a_foreign_country_in_the_lead_points_to_international_cooperation() -> None:
+    body = (
+        "A CPPCC delegation visited Kazakhstan from September 2 to 5 and met leaders of the "
+        "Senate.\nThe delegation also visited a wind farm."
+    )
+    assert "international_cooperation" in _themes_of(body, "CPPCC delegation visits Kazakhstan")
+    assert "international_cooperation" not in _themes_of(
+        "Wind farms in Inner Mongolia produced more power.", "Inner Mongolia power"
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import replace
 from functools import cache
 from typing import Any, NamedTuple
 
@@ -31,6 +32,8 @@ class _Span(NamedTuple):
 
 # kind -> entity key (a name, or (name, province) for cities) -> hits in text order
 _Grouped = dict[str, defaultdict[Any, list[Any]]]
+# organization name -> its first hit (which carries acronym, type and place)
+_OrgFirst = dict[str, Any]
 
 
 class Extractor:
@@ -52,8 +55,10 @@ class Extractor:
         body, title = _check_text(body, "body"), _check_text(title or "", "title")
         if not body.strip() and not title.strip():
             return Extraction()
-        grouped, acronyms = self._grouped_hits_chunked(f"{title}\n{body}")
+        text = f"{title}\n{body}"
+        grouped, organizations = self._grouped_hits_chunked(text)
         located = _Locator(title, body)
+        evidence = self._themes(grouped, text, located, organizations)
         result = Extraction()
         lists = {
             "province": result.provinces,
@@ -66,7 +71,9 @@ class Extractor:
             ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), item[1][0].start))
             target = lists[kind]
             for key, hits in ordered:
-                entity = self._new_entity(kind, key, acronyms)
+                entity = self._new_entity(kind, key, organizations)
+                if kind == "theme":
+                    entity.score, entity.cues = evidence[key].score, evidence[key].cues
                 entity.mentions = mentions_of(hits)
                 target.append(entity)
         lead = located.lead_span()
@@ -74,7 +81,25 @@ class Extractor:
         _mark_focus(result.cities, lead)
         return result
 
-    def _grouped_hits_chunked(self, text: str) -> tuple[_Grouped, dict[str, str]]:
+    def _themes(
+        self, grouped: _Grouped, text: str, located: _Locator, organizations: _OrgFirst
+    ) -> dict[str, Any]:
+        """Weigh the theme cues (themes.assess): keep in `grouped` the hits of the themes the text
+        discusses, and return each one's evidence."""
+        from cppcc_watch.extract.themes import assess
+
+        base = located.body_offset
+        lead_start, lead_end = located.lead_span()
+        lead = (base + lead_start, base + lead_end)
+        hits = [h for found in grouped["theme"].values() for h in found]
+        hits.extend(_place_signals(text, grouped, base - 1, lead))
+        hits.sort(key=_start)
+        advisory = any(h.type == "advisory" for h in organizations.values())
+        found = assess(hits, text, lead, base - 1, advisory)
+        grouped["theme"] = defaultdict(list, {e.theme: list(e.hits) for e in found})
+        return {e.theme: e for e in found}
+
+    def _grouped_hits_chunked(self, text: str) -> tuple[_Grouped, _OrgFirst]:
         """`_grouped_hits`, run piecewise on texts longer than CHUNK_SIZE (cut at line breaks).
 
         Real articles are far shorter; this bounds the cost of any context rule on huge input.
@@ -82,33 +107,41 @@ class Extractor:
         if len(text) <= CHUNK_SIZE:
             return self._grouped_hits(text)
         grouped: _Grouped = {kind: defaultdict(list) for kind in ENTITY_KINDS}
-        acronyms: dict[str, str] = {}
+        organizations: _OrgFirst = {}
         for offset, chunk in _chunks(text, CHUNK_SIZE):
-            part, part_acronyms = self._grouped_hits(chunk)
+            part, part_organizations = self._grouped_hits(chunk)
             for kind, groups in part.items():
                 for key, hits in groups.items():
                     grouped[kind][key].extend(
-                        _Span(h.start + offset, h.end + offset, h.text) for h in hits
+                        replace(h, start=h.start + offset, end=h.end + offset)
+                        if kind == "theme"
+                        else _Span(h.start + offset, h.end + offset, h.text)
+                        for h in hits
                     )
-            for name, acronym in part_acronyms.items():
-                acronyms.setdefault(name, acronym)
-        return grouped, acronyms
+            for name, hit in part_organizations.items():
+                known = organizations.get(name)
+                if known is None or (known.acronym is None and hit.acronym is not None):
+                    organizations[name] = hit
+        return grouped, organizations
 
-    def _grouped_hits(self, text: str) -> tuple[_Grouped, dict[str, str]]:
+    def _grouped_hits(self, text: str) -> tuple[_Grouped, _OrgFirst]:
         """Every hit by kind and entity key (a name; (name, province) for cities), and each
-        organization's acronym. Matchers return hits in text order, so each list is sorted."""
+        organization's first hit, with an acronym if one has it (the hits carry the type and
+        place). Matchers return hits in text order, so each list is sorted."""
         organizations: defaultdict[Any, list[Any]] = defaultdict(list)
         provinces: defaultdict[Any, list[Any]] = defaultdict(list)
         cities: defaultdict[Any, list[Any]] = defaultdict(list)
         themes: defaultdict[Any, list[Any]] = defaultdict(list)
-        acronyms: dict[str, str] = {}
-        org_hits = self.organizations.find(text)
+        first: _OrgFirst = {}
+        candidates = self.places.candidates(text)
+        org_hits = self.organizations.find(text, candidates)
         for h in org_hits:
             organizations[h.name].append(h)
-            if h.acronym and h.name not in acronyms:
-                acronyms[h.name] = h.acronym
+            known = first.get(h.name)
+            if known is None or (known.acronym is None and h.acronym is not None):
+                first[h.name] = h
         org_spans = [(h.start, h.end) for h in org_hits]
-        for h in self.places.find(text, exclude=org_spans):
+        for h in self.places.find(text, exclude=org_spans, candidates=candidates):
             if h.kind == "province":
                 provinces[h.name].append(h)
             else:
@@ -121,14 +154,22 @@ class Extractor:
             "organization": organizations,
             "theme": themes,
         }
-        return grouped, acronyms
+        return grouped, first
 
-    def _new_entity(self, kind: str, key: Any, acronyms: dict[str, str]) -> Entity:
-        """An entity without mentions, with its gazetteer or registry attributes."""
+    def _new_entity(self, kind: str, key: Any, organizations: _OrgFirst) -> Entity:
+        """An entity without mentions, with its gazetteer, registry or grammar attributes."""
         if kind == "theme":
             return Entity(kind, key)
         if kind == "organization":
-            return Entity(kind, key, acronym=acronyms.get(key))
+            hit = organizations[key]
+            return Entity(
+                kind,
+                key,
+                acronym=hit.acronym,
+                type=hit.type,
+                province=hit.province,
+                city=hit.city,
+            )
         attributes = self._attributes.get((kind, key))
         if attributes is None:
             attributes = self._attributes[kind, key] = self._place_attributes(kind, key)
@@ -256,6 +297,35 @@ def _mark_focus(places: list[Entity], lead: tuple[int, int]) -> None:
     if len(leaders) == 1 or top >= 2:
         for entity in leaders:
             entity.focus = True
+
+
+def _place_signals(
+    text: str, grouped: _Grouped, title_end: int, lead: tuple[int, int]
+) -> list[Any]:
+    """Theme signals of the title and lead: Hong Kong, Macao or Taiwan named there ("@hmt"), a
+    foreign country named there ("@foreign")."""
+    from cppcc_watch.extract.organization_types import country_mentions
+    from cppcc_watch.extract.themes import ThemeHit
+
+    def in_title_or_lead(start: int) -> bool:
+        return start < title_end or lead[0] <= start < lead[1]
+
+    signals = [
+        ThemeHit(h.start, h.end, h.text, "@hmt")
+        for name in _HONG_KONG_MACAO_TAIWAN
+        for h in grouped["province"].get(name, [])
+        if in_title_or_lead(h.start)
+    ]
+    for start, end in [*country_mentions(text, 0, title_end), *country_mentions(text, *lead)]:
+        signals.append(ThemeHit(start, end, text[start:end], "@foreign"))
+    return signals
+
+
+_HONG_KONG_MACAO_TAIWAN = ("Hong Kong", "Macao", "Taiwan")
+
+
+def _start(hit: Any) -> int:
+    return int(hit.start)
 
 
 def _check_text(value: object, what: str) -> str:

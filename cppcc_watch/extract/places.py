@@ -89,6 +89,10 @@ _GAP_BEFORE = re.compile(r"['’]s\s+")  # "Jiangsu's Suzhou"
 _WORDS = re.compile(r"[A-Za-z][\w'’-]*")
 
 
+# (start, end, what the form stands for): a place form found in the text.
+Candidate = tuple[int, int, "PlaceForm"]
+
+
 @dataclass(frozen=True)
 class PlaceHit:
     """One mention of a province or city: character offsets into the text and what it names."""
@@ -102,7 +106,7 @@ class PlaceHit:
 
 
 @dataclass(frozen=True)
-class _Entry:
+class PlaceEntry:
     """What a surface form may stand for."""
 
     kind: str
@@ -112,12 +116,12 @@ class _Entry:
 
 
 @dataclass(frozen=True)
-class _Form:
+class PlaceForm:
     """A surface form in the automaton: its length and what it stands for, pre-sorted by kind."""
 
     length: int
     provinces: tuple[str, ...]
-    cities: tuple[_Entry, ...]
+    cities: tuple[PlaceEntry, ...]
     acronym: bool
     one_word: bool
 
@@ -134,10 +138,10 @@ class PlaceMatcher:
         cities (the other kinds are still matched, so that their names are not taken for
         something else, but not reported)."""
         self.gazetteer = gazetteer or Gazetteer.load()
-        forms: dict[str, list[_Entry]] = {}
+        forms: dict[str, list[PlaceEntry]] = {}
         acronyms: set[str] = set()
 
-        def add(form: str, entry: _Entry) -> None:
+        def add(form: str, entry: PlaceEntry) -> None:
             key = fold(form)
             if form.isupper():
                 acronyms.add(key)
@@ -147,27 +151,33 @@ class PlaceMatcher:
 
         for p in self.gazetteer.provinces:
             for form in p.aliases:
-                add(form, _Entry("province", p.name, None))
+                add(form, PlaceEntry("province", p.name, None))
         for c in self.gazetteer.cities:
             kind = "city" if c.kind in city_kinds else "other"
             for form in c.aliases:
-                add(form, _Entry(kind, c.name, c.province))
+                add(form, PlaceEntry(kind, c.name, c.province))
             for form in c.guarded:
-                add(form, _Entry(kind, c.name, c.province, guarded=True))
+                add(form, PlaceEntry(kind, c.name, c.province, guarded=True))
         self._automaton = ahocorasick.Automaton()
         for key, entries in forms.items():
             provinces = tuple(e.name for e in entries if e.kind == "province")
             cities = tuple(e for e in entries if e.kind == "city")
-            value = _Form(len(key), provinces, cities, key in acronyms, " " not in key)
+            value = PlaceForm(len(key), provinces, cities, key in acronyms, " " not in key)
             self._automaton.add_word(key, value)
         self._automaton.make_automaton()
 
-    def find(self, text: str, exclude: Sequence[tuple[int, int]] = ()) -> list[PlaceHit]:
+    def find(
+        self,
+        text: str,
+        exclude: Sequence[tuple[int, int]] = (),
+        candidates: list[Candidate] | None = None,
+    ) -> list[PlaceHit]:
         """Every province and city mention in `text`, in text order.
 
         `exclude` holds spans (start, end) of organization names: places inside them are skipped.
+        `candidates` are `self.candidates(text)` when the caller has them already.
         """
-        matches = self._candidates(text)
+        matches = self.candidates(text) if candidates is None else candidates
         mentioned = [(s, e, name) for s, e, form in matches for name in form.provinces]
         named = {name for _, _, name in mentioned}
         overlaps = _Spans(exclude).overlaps if exclude else None
@@ -183,8 +193,8 @@ class PlaceMatcher:
                 append(PlaceHit(start, end, surface, "province", name, None))
             cities = form.cities
             if len(cities) > 1:
-                candidates = {c.province for c in cities if c.province is not None}
-                province = _resolve(text, start, end, candidates, mentioned, named)
+                parents = {c.province for c in cities if c.province is not None}
+                province = _resolve(text, start, end, parents, mentioned, named)
                 cities = tuple(c for c in cities if c.province == province)
             for entry in cities:
                 if entry.guarded and entry.province not in named:
@@ -192,8 +202,12 @@ class PlaceMatcher:
                 append(PlaceHit(start, end, surface, "city", entry.name, entry.province))
         return hits
 
-    def _candidates(self, text: str) -> list[tuple[int, int, _Form]]:
-        """Whole-word, capitalized matches, leftmost-longest, without overlaps."""
+    def candidates(self, text: str) -> list[Candidate]:
+        """Every surface form of a place in `text` before the context rules: whole-word,
+        capitalized matches, leftmost-longest, without overlaps, as (start, end, form).
+
+        The organization grammar starts from these: the place inside "Sichuan Provincial
+        Committee" is a candidate but not a mention."""
         folded = fold_chars(text)
         size = len(text)
         found = []

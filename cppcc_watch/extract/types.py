@@ -43,7 +43,8 @@ class Entity:
     kind stay None: `province` is a city's parent province, or the province a local organization
     belongs to; `city` the prefecture-level city a local organization belongs to; `type` an
     organization's type (ORGANIZATION_TYPES); `code` an ISO 3166-2 code for provinces (an
-    administrative code for cities), `acronym` an organization's acronym.
+    administrative code for cities), `acronym` an organization's acronym; `score` and `cues` a
+    theme's evidence (how much the text discusses it, and the cues that fired).
     """
 
     kind: str
@@ -58,6 +59,8 @@ class Entity:
     region: str | None = None
     latitude: float | None = None
     longitude: float | None = None
+    score: float | None = None
+    cues: tuple[str, ...] = ()
 
     @property
     def count(self) -> int:
@@ -70,7 +73,11 @@ class Entity:
         if self.kind == "city":
             data["province"] = self.province
         if self.kind == "organization":
-            data["acronym"] = self.acronym
+            data.update(
+                acronym=self.acronym, type=self.type, province=self.province, city=self.city
+            )
+        if self.kind == "theme":
+            data.update(score=self.score, cues=list(self.cues))
         if self.kind in ("province", "city"):
             data.update(
                 focus=self.focus,

@@ -55,10 +55,10 @@ def _known_names() -> _Known:
     for city in gazetteer.cities:
         for form in (city.name, *city.aliases, *city.guarded):
             add("city", form, (city.name, city.province))
-    for name, acronym, aliases in read_registry():
-        for form in (name, acronym, *aliases):
+    for entry in read_registry():
+        for form in (entry.name, entry.acronym, *entry.aliases):
             if form:
-                add("organization", form, (name, None))
+                add("organization", form, (entry.name, None))
     for theme in THEMES:
         add("theme", theme, (theme, None))
         add("theme", theme.replace("_", " "), (theme, None))
