@@ -2,13 +2,16 @@
 incremental re-crawls, and peak memory at two crawl sizes.
 
     .venv/bin/python benchmarks/crawl.py [--articles 2000] [--repeats 3] [--quick] [--latency MS]
+                                         [--backend sqlite|postgresql]
 
 A local mirror of the CPPCC site (cppcc only: `news.html`, `news_2.html`... with 20 items each,
 single-page articles of 3-6 paragraphs naming provinces, cities, organizations and themes) is
 served by `tests.mirror_server.Mirror` in its own process. Against it the script runs, each in a
 subprocess:
 
-- the real `cppcc-watch crawl cppcc` into a fresh SQLite file, politeness off (no delay, no
+- the real `cppcc-watch crawl cppcc` into a fresh database (`--backend`: a SQLite file, or a
+  database on a throwaway PostgreSQL server on 127.0.0.1, `tests/pg_server.py`, whose durability
+  is off as in the tests), politeness off (no delay, no
   autothrottle, CONCURRENCY requests at once), and a bare `scrapy.Spider` defined here (no
   pipelines, no project extensions) that walks the same listing pages and follows the same
   article links with the same concurrency and ROBOTSTXT_OBEY on; alternated, `--repeats` times
@@ -34,7 +37,6 @@ import json
 import multiprocessing
 import random
 import re
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -292,15 +294,40 @@ def count_pages(requested: list[str]) -> tuple[int, int]:
     return listing, articles
 
 
+class Databases:
+    """Fresh databases for the crawls on one backend: SQLite files in the work directory, or
+    databases on a throwaway PostgreSQL server (loopback only, stopped at the end)."""
+
+    def __init__(self, backend: str, work: Path) -> None:
+        self.backend = backend
+        self.work = work
+        self.server = None
+        if backend == "postgresql":
+            from tests.pg_server import start_server
+
+            self.server = start_server()
+
+    def fresh(self, tag: str) -> str:
+        """The URL of a new, empty database."""
+        if self.server is None:
+            return f"sqlite:///{self.work / tag}.db"
+        return self.server.create_database(f"bench_{tag}")
+
+    def close(self) -> None:
+        """Stop the PostgreSQL server, if one was started."""
+        if self.server is not None:
+            self.server.stop()
+
+
 def full_crawl(
     mirror: MirrorProcess,
     work: Path,
-    db: Path,
+    db_url: str,
     listing_pages: int,
     tag: str,
     extra: dict[str, object] | None = None,
 ) -> Run:
-    """Run `cppcc-watch crawl cppcc` against the mirror into `db` (with `extra` settings);
+    """Run `cppcc-watch crawl cppcc` against the mirror into `db_url` (with `extra` settings);
     measure it."""
     log_file, usage_file = work / f"{tag}.log", work / f"{tag}.usage"
     settings = {
@@ -320,7 +347,7 @@ def full_crawl(
         "--full-child",
         str(usage_file),
         "--db",
-        f"sqlite:///{db}",
+        db_url,
         "crawl",
         "cppcc",
         "--log-file",
@@ -446,15 +473,20 @@ def run_bare_child(mirror_url: str, log_file: str, usage_file: str) -> None:
     process.start()
 
 
-def stored(db: Path) -> tuple[int, int]:
+def stored(db_url: str) -> tuple[int, int]:
     """(articles, mentions) in a crawl's database."""
-    conn = sqlite3.connect(db)
+    from sqlalchemy import create_engine, func, select
+
+    from cppcc_watch.store.schema import ARTICLES, MENTIONS
+
+    engine = create_engine(db_url)
     try:
-        articles = conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
-        mentions = conn.execute("SELECT COUNT(*) FROM mentions").fetchone()[0]
-        return articles, mentions
+        with engine.connect() as conn:
+            articles = conn.execute(select(func.count()).select_from(ARTICLES)).scalar_one()
+            mentions = conn.execute(select(func.count()).select_from(MENTIONS)).scalar_one()
+            return articles, mentions
     finally:
-        conn.close()
+        engine.dispose()
 
 
 def _line(label: str, run: Run) -> str:
@@ -468,19 +500,22 @@ def _line(label: str, run: Run) -> str:
 
 
 def throughput(
-    mirror: MirrorProcess, work: Path, articles: int, repeats: int
-) -> tuple[Path, list[Run], list[Run]]:
+    mirror: MirrorProcess, work: Path, databases: Databases, articles: int, repeats: int
+) -> tuple[str, list[Run], list[Run]]:
     """Alternate bare and full crawls; print medians and the ratio. Returns the last full crawl's
     database, the full runs and the bare runs."""
     listing_pages = articles // PER_PAGE + 1
-    print(f"== Throughput: {articles} articles, concurrency {CONCURRENCY}, {repeats} repeat(s)")
+    print(
+        f"== Throughput: {articles} articles, concurrency {CONCURRENCY}, {repeats} repeat(s), "
+        f"full crawls into {databases.backend}"
+    )
     bare: list[Run] = []
     full: list[Run] = []
-    db = work / "none.db"
+    db = ""
     for attempt in range(1, repeats + 1):
         bare.append(bare_crawl(mirror, work, f"bare{attempt}"))
         print(_line("bare", bare[-1]))
-        db = work / f"full{attempt}.db"
+        db = databases.fresh(f"full{attempt}")
         full.append(full_crawl(mirror, work, db, listing_pages, f"full{attempt}"))
         print(_line("full", full[-1]))
     saved, mentions = stored(db)
@@ -500,7 +535,7 @@ def throughput(
     return db, full, bare
 
 
-def incremental(mirror: MirrorProcess, work: Path, db: Path, articles: int) -> None:
+def incremental(mirror: MirrorProcess, work: Path, db: str, articles: int) -> None:
     """Re-crawl the unchanged mirror, then with NEW_ARTICLES new ones on top; print downloads."""
     listing_pages = (articles + NEW_ARTICLES) // PER_PAGE + 1
     print("== Incremental re-crawl of the last full crawl's database")
@@ -521,7 +556,12 @@ def incremental(mirror: MirrorProcess, work: Path, db: Path, articles: int) -> N
 
 
 def ablation(
-    mirror: MirrorProcess, work: Path, articles: int, bare: list[Run], full: list[Run]
+    mirror: MirrorProcess,
+    work: Path,
+    databases: Databases,
+    articles: int,
+    bare: list[Run],
+    full: list[Run],
 ) -> None:
     """Full crawls with parts of the pipeline switched off by settings, against the bare rate."""
     listing_pages = articles // PER_PAGE + 1
@@ -532,13 +572,20 @@ def ablation(
         ("no pipelines", {"ITEM_PIPELINES": "{}"}),
     ]
     for label, extra in variants:
-        run = full_crawl(mirror, work, work / f"{label[3:]}.db", listing_pages, label[3:], extra)
+        tag = label[3:]
+        run = full_crawl(mirror, work, databases.fresh(tag), listing_pages, tag, extra)
         print(_line(label, run) + f" | ratio {run.rate / bare_rate:.2f}")
     full_rate = statistics.median(r.rate for r in full)
     print(f"  (all pipelines: ratio {full_rate / bare_rate:.2f})")
 
 
-def memory(mirror: MirrorProcess, work: Path, sizes: list[int], known: dict[int, Run]) -> None:
+def memory(
+    mirror: MirrorProcess,
+    work: Path,
+    databases: Databases,
+    sizes: list[int],
+    known: dict[int, Run],
+) -> None:
     """Peak RSS of full crawls of each size (reusing runs already measured); print the ratio."""
     print("== Peak memory (ru_maxrss of the crawl process)")
     peaks = []
@@ -546,9 +593,8 @@ def memory(mirror: MirrorProcess, work: Path, sizes: list[int], known: dict[int,
         run = known.get(size)
         if run is None:
             mirror.build(size)
-            run = full_crawl(
-                mirror, work, work / f"mem{size}.db", size // PER_PAGE + 1, f"mem{size}"
-            )
+            tag = f"mem{size}"
+            run = full_crawl(mirror, work, databases.fresh(tag), size // PER_PAGE + 1, tag)
         peaks.append(run.rss_kb)
         print(
             f"  {size:5d} articles ({run.articles} fetched): peak RSS {run.rss_kb / 1024:6.1f} MiB"
@@ -568,7 +614,7 @@ def _ignore(_: object) -> None:
     """A batch callback that does nothing."""
 
 
-def breakdown(work: Path, articles: int, full: list[Run], bare: list[Run]) -> None:
+def breakdown(databases: Databases, articles: int, full: list[Run], bare: list[Run]) -> None:
     """Time the full crawl's extra stages in this process on the mirror's article pages and set
     them against the measured CPU difference between the full crawl and the bare spider."""
     from scrapy.http import HtmlResponse
@@ -612,7 +658,7 @@ def breakdown(work: Path, articles: int, full: list[Run], bare: list[Run]) -> No
     parse_s, parsed = _timed(page_object, responses)
     validate_s, parsed = _timed(validate, parsed)
     extract_s, parsed = _timed(extract, parsed)
-    store = Store.open(f"sqlite:///{work / 'breakdown.db'}")
+    store = Store.open(databases.fresh("breakdown"))
     try:
         batch = ArticleBatch(store, every=100, seconds=0, rest=0)  # as the crawl, without rests
         store_s, _ = _timed(lambda a: batch.upsert(a, _ignore, _ignore), parsed)
@@ -652,6 +698,12 @@ def main() -> None:
     parser.add_argument(
         "--latency", type=float, default=0.0, help="ms the mirror waits before each response"
     )
+    parser.add_argument(
+        "--backend",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="where the full crawls store (postgresql: a throwaway server on 127.0.0.1)",
+    )
     if sys.argv[1:2] == ["--full-child"]:
         run_full_child(sys.argv[2], sys.argv[3:])
         return
@@ -664,18 +716,22 @@ def main() -> None:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="cppcc-crawl-bench-") as tmp:
         work = Path(tmp)
-        mirror = MirrorProcess(articles, args.latency / 1000)
-        if args.latency:
-            print(f"(the mirror answers each request {args.latency:g} ms late)")
+        databases = Databases(args.backend, work)
         try:
-            db, full, bare = throughput(mirror, work, articles, repeats)
-            ablation(mirror, work, articles, bare, full)
-            incremental(mirror, work, db, articles)
-            peak = max(full, key=lambda run: run.rss_kb)
-            memory(mirror, work, [small, articles], {articles: peak})
+            mirror = MirrorProcess(articles, args.latency / 1000)
+            if args.latency:
+                print(f"(the mirror answers each request {args.latency:g} ms late)")
+            try:
+                db, full, bare = throughput(mirror, work, databases, articles, repeats)
+                ablation(mirror, work, databases, articles, bare, full)
+                incremental(mirror, work, db, articles)
+                peak = max(full, key=lambda run: run.rss_kb)
+                memory(mirror, work, databases, [small, articles], {articles: peak})
+            finally:
+                mirror.close()
+            breakdown(databases, articles, full, bare)
         finally:
-            mirror.close()
-        breakdown(work, articles, full, bare)
+            databases.close()
     print(f"(benchmark took {time.perf_counter() - started:.0f} s)")
 
 

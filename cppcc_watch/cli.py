@@ -149,11 +149,7 @@ def crawl(
     Example: cppcc-watch crawl cppcc --max-articles 50
     """
     from cppcc_watch.crawl import project_settings, run_crawl
-    from cppcc_watch.store import Store
-    from cppcc_watch.store.locks import check_writable
 
-    with Store.open(obj["db"]) as store:  # a bad database fails here, before any request
-        check_writable(store)
     settings_overrides: dict[str, Any] = {
         "LOG_LEVEL": "INFO" if verbose or log_file else "CRITICAL",
         "CPPCC_WATCH_PROGRESS": sys.stderr.isatty(),

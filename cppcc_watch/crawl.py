@@ -1,23 +1,26 @@
 """Run the project's spiders in this process, into the database, and report how each run went.
 
-Spiders are loaded by name through Scrapy's spider loader (SPIDER_MODULES), so the library never
-imports the crawl layer directly. Each spider's crawl lock is taken before Scrapy starts: a crawl
-that overlaps another crawl of the same spider into the same database stops at once (CrawlBusy,
-exit code 75) without touching the database.
+Spiders are loaded by name through Scrapy's spider loader (SPIDER_MODULES), and each run's
+outcome is read from the crawl's run recorder (the extension that writes the crawl log), so the
+library never imports the crawl layer directly. Each spider's crawl lock is taken before Scrapy
+starts: a crawl that overlaps another crawl of the same spider into the same database stops at
+once (CrawlBusy, exit code 75) before any request.
 """
 
 from __future__ import annotations
 
 from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
-from scrapy.crawler import CrawlerProcess
+from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 
+from cppcc_watch.config import CrawlConfig
 from cppcc_watch.errors import BadInput
-from cppcc_watch.store.locks import CrawlLock
+from cppcc_watch.store import Store
+from cppcc_watch.store.locks import CrawlLock, check_writable
 
 
 @dataclass(frozen=True)
@@ -28,12 +31,20 @@ class SpiderRun:
     run_id: int | None
     status: str
     reason: str | None
-    new: int
-    updated: int
-    unchanged: int
-    rejected: int
-    failed_requests: int
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    failed_requests: int = 0
     retries: int = 0
+
+
+@runtime_checkable
+class RunRecorder(Protocol):
+    """The crawl extension that records a spider's run (the project's run log)."""
+
+    def spider_run(self) -> SpiderRun | None:
+        """How the run ended, once it has."""
 
 
 def project_settings(db_url: str, overrides: dict[str, Any] | None = None) -> Settings:
@@ -54,41 +65,39 @@ def spider_names(settings: Settings) -> list[str]:
 def run_crawl(names: list[str], settings: Settings) -> list[SpiderRun]:
     """Crawl with the named spiders (all when empty) at once; blocks until all have finished.
 
-    Raises CrawlBusy, before any request, when another crawl of one of them is running.
+    Raises, before any request: BadInput for an unknown spider or a bad CPPCC_WATCH_* setting,
+    DatabaseError when the database cannot be opened (its schema is upgraded) or written, and
+    CrawlBusy when another crawl of one of the spiders is running.
     """
+    config = CrawlConfig.from_settings(settings)
     known = spider_names(settings)
     unknown = [n for n in names if n not in known]
     if unknown:
         raise BadInput(f"unknown spider {unknown[0]!r}; known spiders: {', '.join(known)}")
     chosen = list(dict.fromkeys(names)) or known
+    with Store.open(config.db) as store:  # SQLite would only refuse a write deep in the crawl
+        check_writable(store)
     with ExitStack() as locks:
         for name in chosen:
-            locks.enter_context(CrawlLock(settings.get("CPPCC_WATCH_DB"), name))
+            locks.enter_context(CrawlLock(config.db, name))
         process = CrawlerProcess(settings)
         crawlers = [process.create_crawler(name) for name in chosen]
         for crawler in crawlers:
             process.crawl(crawler)
         process.start()
-    runs = []
-    for crawler in crawlers:
-        stats = crawler.stats.get_stats() if crawler.stats else {}
+    return [_outcome(crawler) for crawler in crawlers]
 
-        def count(key: str, stats: dict[str, Any] = stats) -> int:
-            return int(stats.get(f"cppcc_watch/{key}", 0) or 0)
 
-        runs.append(
-            SpiderRun(
-                spider=crawler.spidercls.name,
-                run_id=stats.get("cppcc_watch/run_id"),
-                status=stats.get("cppcc_watch/status", "failed"),
-                reason=stats.get("cppcc_watch/reason")
-                or (None if "cppcc_watch/status" in stats else "the spider did not run"),
-                new=count("new"),
-                updated=count("updated"),
-                unchanged=count("unchanged"),
-                rejected=count("rejected"),
-                failed_requests=count("failed_requests"),
-                retries=count("retries"),
-            )
-        )
-    return runs
+def _outcome(crawler: Crawler) -> SpiderRun:
+    """How a crawler's run ended, from its run recorder."""
+    try:
+        extensions = crawler.extensions.middlewares
+    except RuntimeError:  # the crawl failed before its extensions were built
+        extensions = ()
+    for extension in extensions:
+        if isinstance(extension, RunRecorder):
+            run = extension.spider_run()
+            if run is not None:
+                return run
+    name = crawler.spidercls.name
+    return SpiderRun(spider=name, run_id=None, status="failed", reason="the spider did not run")

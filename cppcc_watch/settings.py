@@ -185,15 +185,25 @@ DOWNLOAD_HANDLERS = {
     "https": "spiders.mirror.MirrorDownloadHandler",
 }
 
+# The CPPCC_WATCH_* settings, read once per crawl into a typed CrawlConfig (cppcc_watch.config)
+# that every component below reads.
+ADDONS = {"spiders.config.ConfigAddon": 0}
+
+# Knowledge of the stored articles: which links are worth a request, where a listing walk ends.
+SPIDER_MIDDLEWARES = {"spiders.incremental.IncrementalMiddleware": 950}
+
 ITEM_PIPELINES = {
     "pipelines.validate.ValidatePipeline": 100,
     "pipelines.extract.ExtractPipeline": 300,
     "pipelines.store.StorePipeline": 800,
 }
 
+# The store comes after the run log: it closes the database when the spider closes, once the run
+# log has closed the run.
 EXTENSIONS = {
     "spiders.run_log.RunLog": 100,
     "spiders.progress.Progress": 200,
+    "spiders.storage.StoreExtension": 900,
 }
 
 # `scrapy crawl` exits 75, as `cppcc-watch crawl` does, when another crawl holds the spider's lock

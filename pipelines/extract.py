@@ -8,6 +8,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from cppcc_watch.extract import extract_entities
+from spiders.config import crawl_config
 
 
 class ExtractPipeline:
@@ -16,7 +17,7 @@ class ExtractPipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
         """Enabled unless CPPCC_WATCH_EXTRACT is false."""
-        if not crawler.settings.getbool("CPPCC_WATCH_EXTRACT"):
+        if not crawl_config(crawler).extract:
             raise NotConfigured
         return cls()
 

@@ -11,6 +11,7 @@ from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
 from cppcc_watch.items import content_hash
+from spiders.events import stat
 
 REQUIRED = ("url", "source", "title", "body")
 
@@ -30,13 +31,13 @@ class ValidatePipeline:
     def process_item(self, item: Any) -> Any:
         """Validate and normalize one article."""
         adapter = ItemAdapter(item)
-        for field, stat in (
+        for field, figure in (
             ("title", "with_title"),
             ("published_at", "with_date"),
             ("body", "with_body"),
         ):
             if adapter.get(field):
-                self.stats.inc_value(f"cppcc_watch/{stat}")
+                self.stats.inc_value(stat(figure))
         for field in ("title", "author", "outlet", "section"):
             value = adapter.get(field)
             if isinstance(value, str):

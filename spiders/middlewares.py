@@ -13,7 +13,8 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.asyncio import sleep
 
-from .base import STAT, request_failed
+from .config import crawl_config
+from .events import KIND, request_failed, stat
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider
@@ -53,12 +54,16 @@ class BackoffRetryMiddleware(RetryMiddleware):
     CPPCC_WATCH_RETRY_BACKOFF_MAX) so that a struggling server is not hammered; a longer
     Retry-After from the server (429, 503) is obeyed, within the same cap."""
 
+    backoff: float
+    backoff_max: float
+
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BackoffRetryMiddleware:
         """Read the retry and backoff settings."""
         middleware = super().from_crawler(crawler)
-        middleware.backoff = crawler.settings.getfloat("CPPCC_WATCH_RETRY_BACKOFF")
-        middleware.backoff_max = crawler.settings.getfloat("CPPCC_WATCH_RETRY_BACKOFF_MAX")
+        config = crawl_config(crawler)
+        middleware.backoff = config.retry_backoff
+        middleware.backoff_max = config.retry_backoff_max
         return middleware
 
     def process_response(  # type: ignore[override]
@@ -109,10 +114,11 @@ class StrictOffsiteMiddleware(OffsiteMiddleware):
         except IgnoreRequest as refused:
             origins = request.meta.get("redirect_urls")
             if origins:
-                kind = request.meta.get("cppcc_watch_kind", "request")
-                reason = f"{kind} page: redirect to another site refused ({request.url}: {refused})"
-                self.crawler.stats.inc_value(STAT("failed_requests"))
+                self.crawler.stats.inc_value(stat("failed_requests"))
                 self.crawler.signals.send_catch_log(
-                    signal=request_failed, request=request.replace(url=origins[0]), reason=reason
+                    signal=request_failed,
+                    request=request.replace(url=origins[0]),
+                    kind=request.meta.get(KIND, "request"),
+                    reason=f"redirect to another site refused ({request.url}: {refused})",
                 )
             raise

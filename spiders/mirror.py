@@ -13,6 +13,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 
+from .config import crawl_config
+
 if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
@@ -32,7 +34,7 @@ class MirrorDownloadHandler(HTTP11DownloadHandler):
 
     def __init__(self, crawler: Crawler):
         super().__init__(crawler)
-        self._mirror = (crawler.settings.get("CPPCC_WATCH_MIRROR") or "").rstrip("/")
+        self._mirror = crawl_config(crawler).mirror
 
     async def download_request(self, request: Request) -> Response:
         """Fetch `request`, through the mirror when one is configured."""

@@ -10,7 +10,8 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from .base import STAT
+from .config import crawl_config
+from .events import stat
 
 
 class Progress:
@@ -24,7 +25,7 @@ class Progress:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Progress:
         """Enabled by CPPCC_WATCH_PROGRESS (the CLI sets it when stderr is a terminal)."""
-        if not crawler.settings.getbool("CPPCC_WATCH_PROGRESS"):
+        if not crawl_config(crawler).progress:
             raise NotConfigured
         ext = cls(crawler)
         crawler.signals.connect(ext.tick, signal=signals.response_received)
@@ -36,7 +37,7 @@ class Progress:
         stats = self.crawler.stats
 
         def value(name: str) -> int:
-            return int(stats.get_value(STAT(name), 0) or 0)
+            return int(stats.get_value(stat(name), 0) or 0)
 
         return (
             f"{spider.name}: {value('listing_pages')} listing pages, "

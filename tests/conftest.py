@@ -3,8 +3,7 @@
 `db_url` is a fresh database on each backend in turn: a SQLite file in the test's temporary
 directory, then a new database on a throwaway PostgreSQL server (`tests/pg_server.py`, one per
 test session). Tests of SQLite itself (the file, its locks, its pragmas) take `sqlite_url`.
-A module not yet able to run on PostgreSQL is listed in NOT_PORTED (or marks itself
-`sqlite_only`): its `db_url` is then SQLite alone.
+`module_db_url` is the same for the tests of a module that follow one database through steps.
 
 Where PostgreSQL cannot start, its tests skip with the reason; under CI (`CI` set) they fail
 instead, since CI must run them.
@@ -25,29 +24,6 @@ from tests.pg_server import PostgresServer, ServerUnavailable, start_server
 BACKENDS = ("sqlite", "postgresql")
 _database_numbers = itertools.count(1)
 
-#: Test modules whose `db_url` is SQLite only until they are ported to PostgreSQL.
-NOT_PORTED = {
-    "test_cli.py",
-    "test_crawl_db_files.py",
-    "test_deploy.py",
-    "test_end_to_end.py",
-    "test_faults.py",
-    "test_recheck.py",
-    "test_redirect_aliases.py",
-}
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "sqlite_only: the module's db_url is SQLite only (not ported to PostgreSQL yet)"
-    )
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if item.path.name in NOT_PORTED:
-            item.add_marker(pytest.mark.sqlite_only)
-
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PostgresServer]:
@@ -66,7 +42,11 @@ def pg_server() -> Iterator[PostgresServer]:
 @pytest.fixture
 def pg_url(pg_server: PostgresServer) -> str:
     """A SQLAlchemy URL of a fresh, empty PostgreSQL database."""
-    return pg_server.create_database(f"test_{os.getpid()}_{next(_database_numbers)}")
+    return _fresh_database(pg_server)
+
+
+def _fresh_database(server: PostgresServer) -> str:
+    return server.create_database(f"test_{os.getpid()}_{next(_database_numbers)}")
 
 
 @pytest.fixture
@@ -83,12 +63,19 @@ def sqlite_url(db_path: Path) -> str:
 
 @pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, sqlite_url: str) -> str:
-    """A fresh database on each backend in turn (SQLite only in `sqlite_only` modules)."""
+    """A fresh database on each backend in turn."""
     if request.param == "sqlite":
         return sqlite_url
-    if request.node.get_closest_marker("sqlite_only"):
-        pytest.skip("not ported to PostgreSQL yet")
     return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A fresh database on each backend in turn, shared by the tests of one module (for tests
+    that follow one crawl through several steps)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'cppcc_watch.db'}"
+    return _fresh_database(request.getfixturevalue("pg_server"))
 
 
 @pytest.fixture

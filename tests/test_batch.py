@@ -1,6 +1,6 @@
 """Article batches of a crawl on a real SQLite file: what is visible to whom and when, commits by
-count and by time, a failing article or commit, the lock left free between batches, and the one
-Store a crawl process shares."""
+count and by time, a failing article or commit, the lock left free between batches, and a crawl
+whose batch cannot be committed."""
 
 from __future__ import annotations
 
@@ -13,13 +13,7 @@ import pytest
 from cppcc_watch.errors import DatabaseError
 from cppcc_watch.extract.types import Entity
 from cppcc_watch.store import Store, UpsertResult
-from cppcc_watch.store.batch import (
-    ArticleBatch,
-    article_batch,
-    commit_pending,
-    open_shared,
-    release_shared,
-)
+from cppcc_watch.store.batch import ArticleBatch
 from tests.test_store import (
     execute,
     extraction,
@@ -248,29 +242,6 @@ def test_every_one_is_one_transaction_per_article(store: Store, db_url: str) -> 
     assert [r.status for r in outcomes.stored] == ["new"]
 
 
-def test_a_crawl_process_shares_one_store_and_the_last_user_commits_and_closes(db_url: str) -> None:
-    first, second = open_shared(db_url), open_shared(db_url)
-    assert first is second
-    batch = article_batch(first, every=50, seconds=0)
-    assert article_batch(second, every=7, seconds=0) is batch  # made once, by the first caller
-    outcomes = Outcomes()
-    outcomes.upsert(batch, 1)
-    first.record_reject("http://x/1", "request", "HTTP 503")  # another part writes meanwhile
-    release_shared(first)
-    assert committed_urls(db_url) == set()  # still in use: nothing committed, nothing closed
-    commit_pending(second)
-    assert committed_urls(db_url) == {make_article(1).url}
-    outcomes.upsert(batch, 2)
-    release_shared(second)  # the last user: the batch is committed, the Store closed
-    assert committed_urls(db_url) == {make_article(1).url, make_article(2).url}
-    assert [r.status for r in outcomes.stored] == ["new", "new"]
-    with pytest.raises(Exception, match="closed"):
-        second.known_urls(["http://x/1"])
-    again = open_shared(db_url)  # a new crawl in the same process opens a new one
-    assert again is not first
-    release_shared(again)
-
-
 def test_a_crawl_whose_batch_cannot_be_committed_records_every_article_and_catches_up(
     tmp_path: Path,
 ) -> None:
@@ -296,8 +267,8 @@ def test_a_crawl_whose_batch_cannot_be_committed_records_every_article_and_catch
         build_sites(mirror)
         first = crawl(db_url, mirror, CPPCC_WATCH_COMMIT_SECONDS=30)
         stored = committed_urls(db_url)
-        lost = {r[0] for r in query(db_path, "SELECT url FROM rejects WHERE stage = 'store'")}
-        runs = {r["spider"]: dict(r) for r in query(db_path, "SELECT * FROM crawl_runs")}
+        lost = {r[0] for r in query(db_url, "SELECT url FROM rejects WHERE stage = 'store'")}
+        runs = {r["spider"]: dict(r) for r in query(db_url, "SELECT * FROM crawl_runs")}
         conn = sqlite3.connect(db_path)
         conn.execute("DROP TRIGGER trap_one")
         conn.commit()

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from cppcc_watch.cli import cli
 from cppcc_watch.items import Article, RawPage
 from cppcc_watch.store import Store
+from tests.database import rows
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -209,17 +210,8 @@ def test_reprocess_refreshes_stored_entities(db_url: str) -> None:
     result = run("--db", db_url, "reprocess")
     assert result.exit_code == 0, result.output
     assert "reprocessed 1 articles" in result.stdout
-    import sqlite3
-
-    conn = sqlite3.connect(db_url.removeprefix("sqlite:///"))
-    names = {
-        row[0]
-        for row in conn.execute(
-            "SELECT e.name FROM mentions m JOIN entities e ON e.id = m.entity_id"
-        )
-    }
-    conn.close()
-    assert {"Sichuan", "Chengdu"} <= names
+    found = rows(db_url, "SELECT e.name FROM mentions m JOIN entities e ON e.id = m.entity_id")
+    assert {"Sichuan", "Chengdu"} <= {row[0] for row in found}
 
 
 def test_a_closed_pipe_is_not_an_error(db_url: str) -> None:

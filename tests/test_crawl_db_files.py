@@ -38,7 +38,8 @@ def test_a_missing_directory_is_created(tmp_path: Path) -> None:
         build_sites(mirror)
         result = crawl(f"sqlite:///{db_path}", mirror, "chinadaily")
     assert result.returncode == 0, result.stderr
-    assert {r[0] for r in query(db_path, "SELECT url FROM articles")} == {s.url for s in CD_LINKED}
+    urls = {r[0] for r in query(f"sqlite:///{db_path}", "SELECT url FROM articles")}
+    assert urls == {s.url for s in CD_LINKED}
 
 
 def test_a_newer_schema_is_refused_and_left_alone(tmp_path: Path) -> None:
@@ -106,4 +107,4 @@ def test_a_read_only_database_is_refused_before_any_request(tmp_path: Path) -> N
     assert len(lines) == 1 and "read-only" in lines[0]
     assert requested == []
     assert digest(db_path) == before
-    assert len(query(db_path, "SELECT * FROM crawl_runs")) == 1
+    assert len(query(f"sqlite:///{db_path}", "SELECT * FROM crawl_runs")) == 1

@@ -38,28 +38,27 @@ def lock_path(db_url: str, spider: str) -> Path | None:
     return SqliteDialect().lock_path(make_url(db_url), spider)
 
 
-def stored_urls(db_path: Path) -> set[str]:
-    return {r[0] for r in query(db_path, "SELECT url FROM articles")}
+def stored_urls(db_url: str) -> set[str]:
+    return {r[0] for r in query(db_url, "SELECT url FROM articles")}
 
 
-def assert_consistent(db_path: Path) -> None:
+def assert_consistent(db_url: str) -> None:
     """No half-written article, and SQLite finds nothing wrong with the file."""
-    assert query(db_path, "PRAGMA integrity_check")[0][0] == "ok"
-    assert query(db_path, "PRAGMA foreign_key_check") == []
-    assert query(db_path, "SELECT url FROM articles WHERE title IS NULL OR body IS NULL") == []
-    assert query(db_path, "SELECT a.url FROM articles a WHERE NOT EXISTS "
+    assert query(db_url, "PRAGMA integrity_check")[0][0] == "ok"
+    assert query(db_url, "PRAGMA foreign_key_check") == []
+    assert query(db_url, "SELECT url FROM articles WHERE title IS NULL OR body IS NULL") == []
+    assert query(db_url, "SELECT a.url FROM articles a WHERE NOT EXISTS "
                  "(SELECT 1 FROM raw_pages p WHERE p.article_id = a.id)") == []  # fmt: skip
     orphans = "SELECT COUNT(*) FROM mentions WHERE article_id NOT IN (SELECT id FROM articles)"
-    assert query(db_path, orphans)[0][0] == 0
-    fts = query(db_path, "SELECT COUNT(*) FROM articles_fts")[0][0]
-    assert fts == query(db_path, "SELECT COUNT(*) FROM articles")[0][0]
+    assert query(db_url, orphans)[0][0] == 0
+    fts = query(db_url, "SELECT COUNT(*) FROM articles_fts")[0][0]
+    assert fts == query(db_url, "SELECT COUNT(*) FROM articles")[0][0]
 
 
 def test_a_crawl_killed_mid_way_loses_nothing_and_the_next_run_finishes_the_work(
     tmp_path: Path,
 ) -> None:
-    db_path = tmp_path / "killed.db"
-    db_url = f"sqlite:///{db_path}"
+    db_url = f"sqlite:///{tmp_path / 'killed.db'}"
     with ChaosMirror() as mirror:
         build_sites(mirror)
         # an article of the second listing page hangs (one of the host's two download slots)
@@ -67,7 +66,7 @@ def test_a_crawl_killed_mid_way_loses_nothing_and_the_next_run_finishes_the_work
         first = start_crawl(db_url, mirror, "cppcc", DOWNLOAD_TIMEOUT=90)
         try:
             wait_for(
-                lambda: {A1.url, A2.url, A3.url, A6.url} <= stored_urls(db_path),
+                lambda: {A1.url, A2.url, A3.url, A6.url} <= stored_urls(db_url),
                 what="the first listing page's articles",
             )
             wait_for(
@@ -78,10 +77,10 @@ def test_a_crawl_killed_mid_way_loses_nothing_and_the_next_run_finishes_the_work
             first.send_signal(signal.SIGKILL)
             first.wait(10)
         mirror.release.set()
-        before = {r["url"]: dict(r) for r in query(db_path, "SELECT * FROM articles")}
-        killed_run = dict(query(db_path, "SELECT * FROM crawl_runs")[0])
+        before = {r["url"]: dict(r) for r in query(db_url, "SELECT * FROM articles")}
+        killed_run = dict(query(db_url, "SELECT * FROM crawl_runs")[0])
         assert killed_run["status"] == "running" and killed_run["pid"] == first.pid
-        assert_consistent(db_path)
+        assert_consistent(db_url)
         lock = lock_path(db_url, "cppcc")
         assert lock is not None and lock.exists()
         assert not lock_is_held(db_url, "cppcc")  # the kernel dropped the dead crawl's lock
@@ -90,13 +89,13 @@ def test_a_crawl_killed_mid_way_loses_nothing_and_the_next_run_finishes_the_work
         mirror.reset_log()
         second = crawl(db_url, mirror, "cppcc")
     assert second.returncode == 0, second.stderr
-    after = {r["url"]: dict(r) for r in query(db_path, "SELECT * FROM articles")}
+    after = {r["url"]: dict(r) for r in query(db_url, "SELECT * FROM articles")}
     assert set(after) == {s.url for s in CPPCC_LINKED}  # page 2 was walked although page 1 is old
     for url, row in before.items():
         assert after[url]["body"] == row["body"] and after[url]["id"] == row["id"]
     assert A5.url not in before and after[A5.url]["body"] == A5.body
-    assert_consistent(db_path)
-    runs = {r["id"]: dict(r) for r in query(db_path, "SELECT * FROM crawl_runs")}
+    assert_consistent(db_url)
+    runs = {r["id"]: dict(r) for r in query(db_url, "SELECT * FROM crawl_runs")}
     assert runs[killed_run["id"]]["status"] == "interrupted"
     assert f"process {first.pid} ended without finishing" in runs[killed_run["id"]]["reason"]
     assert [r["status"] for r in runs.values() if r["id"] != killed_run["id"]] == ["ok"]
@@ -115,7 +114,7 @@ def test_an_overlapping_crawl_exits_at_once_and_readers_never_see_a_locked_datab
         first = start_crawl(db_url, mirror)
         try:
             wait_for(
-                lambda: len(query(db_path, "SELECT 1 FROM crawl_runs WHERE status='running'")) == 2,
+                lambda: len(query(db_url, "SELECT 1 FROM crawl_runs WHERE status='running'")) == 2,
                 what="both runs to start",
             )
             started = time.monotonic()
@@ -150,8 +149,8 @@ def test_an_overlapping_crawl_exits_at_once_and_readers_never_see_a_locked_datab
     assert via_scrapy.returncode == EXIT_BUSY
     assert reads >= 2
     assert reader_errors == []
-    assert stored_urls(db_path) == {s.url for s in [*CPPCC_LINKED, *CD_LINKED]}
-    runs = query(db_path, "SELECT spider, status FROM crawl_runs ORDER BY id")
+    assert stored_urls(db_url) == {s.url for s in [*CPPCC_LINKED, *CD_LINKED]}
+    runs = query(db_url, "SELECT spider, status FROM crawl_runs ORDER BY id")
     assert sorted(tuple(r) for r in runs) == [("chinadaily", "ok"), ("cppcc", "ok")]
     assert "cppcc: ok: 6 new" in out
 
@@ -258,8 +257,7 @@ def scrapy_crawl(db_url: str, mirror: ChaosMirror, spider: str) -> subprocess.Co
 
 
 def test_scrapy_crawl_exits_75_with_one_line_when_the_lock_is_busy(tmp_path: Path) -> None:
-    db_path = tmp_path / "scrapy.db"
-    db_url = f"sqlite:///{db_path}"
+    db_url = f"sqlite:///{tmp_path / 'scrapy.db'}"
     with ChaosMirror() as mirror:
         build_sites(mirror)
         with CrawlLock(db_url, "cppcc"):  # this process is the crawl that holds it
@@ -272,20 +270,20 @@ def test_scrapy_crawl_exits_75_with_one_line_when_the_lock_is_busy(tmp_path: Pat
     assert f"another crawl of cppcc is running on this database (pid {os.getpid()} " in lines[0]
     assert requested_while_busy == []
     assert free.returncode == 0, free.stderr
-    assert stored_urls(db_path) == {s.url for s in CPPCC_LINKED}
-    runs = query(db_path, "SELECT spider, status FROM crawl_runs")
+    assert stored_urls(db_url) == {s.url for s in CPPCC_LINKED}
+    runs = query(db_url, "SELECT spider, status FROM crawl_runs")
     assert [tuple(r) for r in runs] == [("cppcc", "ok")]  # the busy crawl wrote no run
 
 
 def test_sigterm_stores_what_was_fetched_and_closes_the_run_as_interrupted(
     tmp_path: Path,
 ) -> None:
-    db_path = tmp_path / "term.db"
+    db_url = f"sqlite:///{tmp_path / 'term.db'}"
     with ChaosMirror() as mirror:
         build_sites(mirror)
         for story in (A4, A5):
             mirror.hold(story.url, 1.5)
-        crawl_process = start_crawl(f"sqlite:///{db_path}", mirror, "cppcc")
+        crawl_process = start_crawl(db_url, mirror, "cppcc")
         wait_for(
             lambda: any(A4.url.endswith(p) for p in mirror.requested("en.cppcc.gov.cn")),
             what="the held request",
@@ -294,13 +292,13 @@ def test_sigterm_stores_what_was_fetched_and_closes_the_run_as_interrupted(
         out, err = crawl_process.communicate(timeout=60)
     assert crawl_process.returncode == 1
     assert "stopped before the end (shutdown)" in err
-    stored = query(db_path, "SELECT COUNT(*) FROM articles")[0][0]
+    stored = query(db_url, "SELECT COUNT(*) FROM articles")[0][0]
     assert stored >= 4  # the first listing page's articles, at least
-    runs = query(db_path, "SELECT status, new FROM crawl_runs")
+    runs = query(db_url, "SELECT status, new FROM crawl_runs")
     assert [tuple(r) for r in runs] == [("interrupted", stored)]
     assert f"cppcc: interrupted: {stored} new" in out
-    assert_consistent(db_path)
-    assert not lock_is_held(f"sqlite:///{db_path}", "cppcc")
+    assert_consistent(db_url)
+    assert not lock_is_held(db_url, "cppcc")
 
 
 def lock_is_held(db_url: str, spider: str) -> bool:

@@ -1,11 +1,11 @@
 # ruff: noqa: E501 - the fixture stories are prose lines.
 """End-to-end crawls: the real Scrapy engine, in a real process, crawls a fixture copy of both sites
-served on 127.0.0.1 (through CPPCC_WATCH_MIRROR) into a real SQLite file."""
+served on 127.0.0.1 (through CPPCC_WATCH_MIRROR) into a real database, a SQLite file or a
+PostgreSQL database in turn."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests import sitegen
+from tests.database import rows
 from tests.mirror_server import Mirror
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -348,36 +349,22 @@ def crawl(
     return subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 
-def rows(db_path: Path, sql: str, *params: object) -> list[sqlite3.Row]:
-    """Rows of a query on a fresh plain sqlite3 connection."""
-    conn = sqlite3.connect(db_path)
-    conn.row_factory = sqlite3.Row
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
-
-
 def article_paths(mirror: Mirror) -> list[str]:
     return [p for p in mirror.requested() if "/c_" in p or "/a/" in p]
 
 
 @pytest.fixture(scope="module")
-def first_crawl(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[Mirror, Path, str, subprocess.CompletedProcess]]:
-    db_path = tmp_path_factory.mktemp("e2e") / "watch.db"
-    db_url = f"sqlite:///{db_path}"
+def first_crawl(module_db_url: str) -> Iterator[tuple[Mirror, str, subprocess.CompletedProcess]]:
     with Mirror() as mirror:
         build_sites(mirror)
-        result = crawl(db_url, mirror)
-        yield mirror, db_path, db_url, result
+        result = crawl(module_db_url, mirror)
+        yield mirror, module_db_url, result
 
 
 def test_first_crawl_stores_every_article_once_with_exact_fields(first_crawl) -> None:
-    _, db_path, _, result = first_crawl
+    _, db_url, result = first_crawl
     assert result.returncode == 0, result.stderr
-    stored = {row["url"]: row for row in rows(db_path, "SELECT * FROM articles")}
+    stored = {row["url"]: row for row in rows(db_url, "SELECT * FROM articles")}
     assert set(stored) == {s.url for s in [*CPPCC_LINKED, *CD_LINKED]}
     for story in [*CPPCC_LINKED, *CD_LINKED]:
         row = stored[story.url]
@@ -395,20 +382,20 @@ def test_first_crawl_stores_every_article_once_with_exact_fields(first_crawl) ->
 
 
 def test_first_crawl_joins_pages_and_keeps_raw_html(first_crawl) -> None:
-    _, db_path, _, _ = first_crawl
+    _, db_url, _ = first_crawl
     pages = rows(
-        db_path,
+        db_url,
         "SELECT p.url, p.page_number FROM raw_pages p JOIN articles a ON a.id = p.article_id "
-        "WHERE a.url = ? ORDER BY p.page_number",
-        A1.url,
+        "WHERE a.url = :url ORDER BY p.page_number",
+        url=A1.url,
     )
     assert [r["page_number"] for r in pages] == [1, 2]
     assert pages[1]["url"].endswith("c_967532_2.htm")
-    assert rows(db_path, "SELECT COUNT(*) AS n FROM raw_pages")[0]["n"] == 12
+    assert rows(db_url, "SELECT COUNT(*) AS n FROM raw_pages")[0]["n"] == 12
 
 
 def test_first_crawl_is_polite_and_stays_on_the_sites(first_crawl) -> None:
-    mirror, _, _, _ = first_crawl
+    mirror, _, _ = first_crawl
     hosts = {h for h, _ in mirror.requests}
     assert hosts == {"en.cppcc.gov.cn", "regional.chinadaily.com.cn", "www.chinadaily.com.cn"}
     assert "/robots.txt" in mirror.requested("en.cppcc.gov.cn")
@@ -419,15 +406,15 @@ def test_first_crawl_is_polite_and_stays_on_the_sites(first_crawl) -> None:
 
 
 def test_first_crawl_logs_the_run_and_the_rejects(first_crawl) -> None:
-    _, db_path, _, result = first_crawl
-    runs = {r["spider"]: r for r in rows(db_path, "SELECT * FROM crawl_runs")}
+    _, db_url, result = first_crawl
+    runs = {r["spider"]: r for r in rows(db_url, "SELECT * FROM crawl_runs")}
     assert runs["cppcc"]["status"] == "ok"
     assert runs["cppcc"]["new"] == 6
     assert runs["chinadaily"]["new"] == 4
     assert runs["chinadaily"]["rejected"] == 1
     assert runs["cppcc"]["listing_pages"] == 3
     assert runs["cppcc"]["article_pages"] == 7
-    rejects = rows(db_path, "SELECT * FROM rejects")
+    rejects = rows(db_url, "SELECT * FROM rejects")
     reasons = {r["url"]: r["reason"] for r in rejects}
     assert "without body" in reasons[EMPTY.url]
     assert "robots.txt" in reasons[BLOCKED.url]
@@ -435,12 +422,12 @@ def test_first_crawl_logs_the_run_and_the_rejects(first_crawl) -> None:
 
 
 def test_first_crawl_extracts_entities(first_crawl) -> None:
-    _, db_path, _, _ = first_crawl
+    _, db_url, _ = first_crawl
     found = rows(
-        db_path,
+        db_url,
         "SELECT e.kind, e.name FROM mentions m JOIN entities e ON e.id = m.entity_id "
-        "JOIN articles a ON a.id = m.article_id WHERE a.url = ?",
-        A1.url,
+        "JOIN articles a ON a.id = m.article_id WHERE a.url = :url",
+        url=A1.url,
     )
     names = {(r["kind"], r["name"]) for r in found}
     assert ("province", "Sichuan") in names
@@ -449,13 +436,13 @@ def test_first_crawl_extracts_entities(first_crawl) -> None:
 
 
 def test_recrawls_download_only_what_is_new(first_crawl) -> None:
-    mirror, db_path, db_url, _ = first_crawl
+    mirror, db_url, _ = first_crawl
     mirror.reset_log()
     second = crawl(db_url, mirror)
     assert second.returncode == 0, second.stderr
     assert article_paths(mirror) == []
     assert "/news_2.html" not in mirror.requested("en.cppcc.gov.cn")  # stopped at page 1
-    runs = rows(db_path, "SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 2")
+    runs = rows(db_url, "SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 2")
     assert {r["status"] for r in runs} == {"ok"}
     assert {r["new"] for r in runs} == {0}
 
@@ -466,22 +453,20 @@ def test_recrawls_download_only_what_is_new(first_crawl) -> None:
     assert sorted(article_paths(mirror)) == sorted(
         s.url.removeprefix("http://") for s in (NEW1, NEW2)
     )
-    count = rows(db_path, "SELECT COUNT(*) AS n FROM articles")[0]["n"]
+    count = rows(db_url, "SELECT COUNT(*) AS n FROM articles")[0]["n"]
     assert count == len(CPPCC_LINKED) + len(CD_LINKED) + 2
 
 
-def test_scrapy_crawl_works_from_the_project_root(tmp_path: Path) -> None:
-    db_url = f"sqlite:///{tmp_path / 'scrapy.db'}"
+def test_scrapy_crawl_works_from_the_project_root(db_url: str) -> None:
     with Mirror() as mirror:
         build_sites(mirror)
         result = crawl(db_url, mirror, "chinadaily", command="scrapy")
     assert result.returncode == 0, result.stderr[-2000:]
-    urls = {r["url"] for r in rows(tmp_path / "scrapy.db", "SELECT url FROM articles")}
+    urls = {r["url"] for r in rows(db_url, "SELECT url FROM articles")}
     assert urls == {s.url for s in CD_LINKED}
 
 
-def test_unreachable_sites_fail_with_one_line(tmp_path: Path) -> None:
-    db_url = f"sqlite:///{tmp_path / 'down.db'}"
+def test_unreachable_sites_fail_with_one_line(db_url: str) -> None:
     with Mirror() as mirror:  # serves nothing: every page is a 404
         result = crawl(db_url, mirror)
     assert result.returncode == 1
@@ -489,7 +474,7 @@ def test_unreachable_sites_fail_with_one_line(tmp_path: Path) -> None:
     assert len(errors) == 1, result.stderr
     assert errors[0].startswith("cppcc-watch: crawl failed: ")
     assert "could not fetch any listing page (HTTP 404)" in errors[0]
-    runs = rows(tmp_path / "down.db", "SELECT status, reason FROM crawl_runs")
+    runs = rows(db_url, "SELECT status, reason FROM crawl_runs")
     assert [r["status"] for r in runs] == ["failed", "failed"]
 
 
@@ -502,3 +487,16 @@ def test_a_bad_database_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert len(result.stderr.strip().splitlines()) == 1
     assert "not a" in result.stderr.lower()
     assert bad.read_bytes() == b"this is not a database" * 100
+
+
+def test_max_articles_limits_the_new_articles_of_each_spider(db_url: str) -> None:
+    with Mirror() as mirror:
+        build_sites(mirror)
+        result = crawl(db_url, mirror, "--max-articles", "2")
+        fetched = [p for p in article_paths(mirror) if not p.endswith(("_2.htm", "_2.html"))]
+    assert result.returncode == 0, result.stderr
+    sources = rows(db_url, "SELECT source, COUNT(*) AS n FROM articles GROUP BY source")
+    assert {r["source"]: r["n"] for r in sources} == {"cppcc": 2, "chinadaily": 2}
+    assert len(fetched) == 4  # no article beyond the limit was even requested
+    runs = rows(db_url, "SELECT spider, new FROM crawl_runs")
+    assert {r["spider"]: r["new"] for r in runs} == {"cppcc": 2, "chinadaily": 2}

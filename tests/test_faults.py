@@ -1,12 +1,11 @@
 """Crawls against a server that misbehaves on purpose: 5xx answers, stalls, dropped connections,
 truncated bodies, redirects (on-site, off-site, loops) and pages whose template changed. The real
-Scrapy engine runs in a subprocess and writes a real SQLite file."""
+Scrapy engine runs in a subprocess and writes a real database (SQLite, then PostgreSQL)."""
 
 from __future__ import annotations
 
 import itertools
 from datetime import UTC, datetime
-from pathlib import Path
 
 from spiders.middlewares import backoff_delay, retry_after_seconds
 from tests import sitegen
@@ -34,14 +33,13 @@ from tests.unattended import crawl, figures, query
 ALL = [*CPPCC_LINKED, *CD_LINKED]
 
 
-def stored(db_path: Path) -> dict[str, dict]:
-    return {r["url"]: dict(r) for r in query(db_path, "SELECT * FROM articles")}
+def stored(db_url: str) -> dict[str, dict]:
+    return {r["url"]: dict(r) for r in query(db_url, "SELECT * FROM articles")}
 
 
 def test_faults_on_a_third_of_first_requests_are_retried_and_every_article_stored_once(
-    tmp_path: Path,
+    db_url: str,
 ) -> None:
-    db_path = tmp_path / "faults.db"
     with ChaosMirror(stall=5.0) as mirror:
         build_sites(mirror)
         pages = sorted(
@@ -57,7 +55,7 @@ def test_faults_on_a_third_of_first_requests_are_retried_and_every_article_store
         mirror.fail(B1.url, RETRY_AFTER)  # waits the second the server asks for
         planned = {key: len(queue) for key, queue in mirror.faults.items()}
         result = crawl(
-            f"sqlite:///{db_path}",
+            db_url,
             mirror,
             RETRY_TIMES=3,
             DOWNLOAD_TIMEOUT=3,  # a stall outlasts it; a slow answer on a busy machine does not
@@ -70,24 +68,24 @@ def test_faults_on_a_third_of_first_requests_are_retried_and_every_article_store
         b1_times = mirror.times_of(B1.url)
     assert len(faulty) >= len(FAULTS)  # a third of the pages: every kind of fault
     assert result.returncode == 0, result.stderr
-    articles = stored(db_path)
+    articles = stored(db_url)
     assert set(articles) == {s.url for s in ALL if s is not B3}
     for story in ALL:
         if story is not B3:
             assert articles[story.url]["body"] == story.body, story.url
-    pages_kept = query(db_path, "SELECT article_id, COUNT(*) AS n FROM raw_pages GROUP BY 1")
+    pages_kept = query(db_url, "SELECT article_id, COUNT(*) AS n FROM raw_pages GROUP BY 1")
     by_id = {r["id"]: r["url"] for r in articles.values()}
     expected_pages = {s.url: len(s.paragraphs) for s in ALL}
     assert {by_id[r["article_id"]]: r["n"] for r in pages_kept} == {
         url: expected_pages[url] for url in articles
     }
-    runs = {r["spider"]: dict(r) for r in query(db_path, "SELECT * FROM crawl_runs")}
+    runs = {r["spider"]: dict(r) for r in query(db_url, "SELECT * FROM crawl_runs")}
     assert runs["chinadaily"]["failed_requests"] == 1
     assert runs["cppcc"]["failed_requests"] == 1  # the page robots.txt forbids
     assert {r["status"] for r in runs.values()} == {"ok"}
-    retries = sum(figures(db_path, run["id"])["retries"] for run in runs.values())
+    retries = sum(figures(db_url, run["id"])["retries"] for run in runs.values())
     assert retries == sum(run["retries"] for run in runs.values())  # the column, too
-    exhausted = sum(figures(db_path, run["id"])["retries_exhausted"] for run in runs.values())
+    exhausted = sum(figures(db_url, run["id"])["retries_exhausted"] for run in runs.values())
     assert used >= len(faulty)  # every planned fault was met (B3's fourth answer included)
     # each fault cost one retry, B3's last answer was given up on; a connection dropped after
     # reuse may be retried inside Twisted's connection pool, unseen by Scrapy
@@ -95,7 +93,7 @@ def test_faults_on_a_third_of_first_requests_are_retried_and_every_article_store
     assert used - 1 - drops <= retries <= used - 1
     assert exhausted == 1
     rejects = query(
-        db_path,
+        db_url,
         "SELECT url, reason FROM rejects WHERE stage = 'request' AND reason NOT LIKE '%robots%'",
     )
     assert [(r["url"], r["reason"]) for r in rejects] == [(B3.url, "article page: HTTP 503")]
@@ -108,9 +106,8 @@ def test_faults_on_a_third_of_first_requests_are_retried_and_every_article_store
 
 
 def test_redirects_on_site_are_followed_off_site_refused_and_loops_bounded(
-    tmp_path: Path,
+    db_url: str,
 ) -> None:
-    db_path = tmp_path / "redirects.db"
     spam = "http://www.chinadaily.com.cn.spam-clone.example"
     with ChaosMirror() as mirror:
         build_sites(mirror)
@@ -132,16 +129,16 @@ def test_redirects_on_site_are_followed_off_site_refused_and_loops_bounded(
             )
         a6_regional = A6.url.replace(CPPCC, REGIONAL)
         mirror.add(a6_regional, b"", status=302, headers={"Location": f"{REGIONAL}/chain/1.htm"})
-        result = crawl(f"sqlite:///{db_path}", mirror, "cppcc", REDIRECT_MAX_TIMES=5)
+        result = crawl(db_url, mirror, "cppcc", REDIRECT_MAX_TIMES=5)
         hosts = {host for host, _ in mirror.requests}
         chain = [p for p in mirror.requested("regional.chinadaily.com.cn") if "/chain/" in p]
         loop_hits = [p for p in mirror.requested("en.cppcc.gov.cn") if "c_967551" in p]
     assert result.returncode == 0, result.stderr
-    articles = stored(db_path)
+    articles = stored(db_url)
     assert articles[A5.url]["body"] == A5.body  # followed on site, stored under its real URL
     assert A4.url not in articles and A1.url not in articles and A3.url not in articles
     assert not any("spam-clone" in host for host in hosts)
-    reasons = {r["url"]: r["reason"] for r in query(db_path, "SELECT * FROM rejects")}
+    reasons = {r["url"]: r["reason"] for r in query(db_url, "SELECT * FROM rejects")}
     assert reasons[A4.url].startswith("article page: redirect to another site refused")
     assert f"{spam}/page2.htm" in reasons[second_page]
     assert len(chain) == 5  # REDIRECT_MAX_TIMES
@@ -150,8 +147,7 @@ def test_redirects_on_site_are_followed_off_site_refused_and_loops_bounded(
     assert "redirect loop" in reasons[A3.url]  # ...and is recorded
 
 
-def test_a_changed_template_fails_the_run_with_the_reason(tmp_path: Path) -> None:
-    db_path = tmp_path / "template.db"
+def test_a_changed_template_fails_the_run_with_the_reason(db_url: str) -> None:
     with ChaosMirror() as mirror:
         build_sites(mirror)
         mirror.add(
@@ -167,21 +163,20 @@ def test_a_changed_template_fails_the_run_with_the_reason(tmp_path: Path) -> Non
             )
             mirror.add(story.url.replace(".html", "_2.html"), "<html></html>")
             assert path
-        result = crawl(f"sqlite:///{db_path}", mirror)
+        result = crawl(db_url, mirror)
     assert result.returncode == 1
     errors = result.stderr.strip().splitlines()
     assert len(errors) == 1, result.stderr
-    runs = {r["spider"]: dict(r) for r in query(db_path, "SELECT * FROM crawl_runs")}
+    runs = {r["spider"]: dict(r) for r in query(db_url, "SELECT * FROM crawl_runs")}
     assert runs["cppcc"]["status"] == "failed"
     assert "yielded no article links" in runs["cppcc"]["reason"]
     assert runs["chinadaily"]["status"] == "failed"
     assert "articles had a body" in runs["chinadaily"]["reason"]
     assert "template" in errors[0]
-    assert query(db_path, "SELECT COUNT(*) FROM articles")[0][0] == 0
+    assert query(db_url, "SELECT COUNT(*) FROM articles")[0][0] == 0
 
 
-def test_a_run_far_worse_than_the_previous_ones_fails(tmp_path: Path) -> None:
-    db_url = f"sqlite:///{tmp_path / 'history.db'}"
+def test_a_run_far_worse_than_the_previous_ones_fails(db_url: str) -> None:
     lenient = {"CPPCC_WATCH_MIN_FIELD_SHARE": 0}  # only the comparison with history judges
     with ChaosMirror() as mirror:
         build_sites(mirror)
@@ -203,7 +198,7 @@ def test_a_run_far_worse_than_the_previous_ones_fails(tmp_path: Path) -> None:
         second = crawl(db_url, mirror, "chinadaily", **lenient)
     assert second.returncode == 1
     assert "had bodies" in second.stderr
-    run = dict(query(tmp_path / "history.db", "SELECT * FROM crawl_runs ORDER BY id DESC")[0])
+    run = dict(query(db_url, "SELECT * FROM crawl_runs ORDER BY id DESC")[0])
     assert run["status"] == "failed"
     assert run["reason"].startswith("0% of the articles had bodies where the last 1 run(s) had 80%")
 

@@ -269,8 +269,7 @@ def test_malformed_pages_never_raise_and_never_leak_script_text() -> None:
     assert checked >= 1000  # page objects given script-injected pages and not fooled
 
 
-def test_bad_pages_in_a_crawl_are_rejected_with_their_reason(tmp_path: Path) -> None:
-    db_path = tmp_path / "bad.db"
+def test_bad_pages_in_a_crawl_are_rejected_with_their_reason(db_url: str) -> None:
     with ChaosMirror() as mirror:
         build_sites(mirror)
 
@@ -288,20 +287,21 @@ def test_bad_pages_in_a_crawl_are_rejected_with_their_reason(tmp_path: Path) -> 
         nested = served(B4.url)
         mirror.add(B4.url, nested.replace("<body>", "<body>" + "<div>" * 3000, 1))
         result = crawl(
-            f"sqlite:///{db_path}",
+            db_url,
             mirror,
             DOWNLOAD_MAXSIZE=100_000,
             DOWNLOAD_WARNSIZE=50_000,
             CPPCC_WATCH_MIN_FIELD_SHARE=0,
         )
     assert "Traceback" not in result.stderr, result.stderr
-    reasons = {r["url"]: (r["stage"], r["reason"]) for r in query(db_path, "SELECT * FROM rejects")}
+    reasons = {r["url"]: (r["stage"], r["reason"]) for r in query(db_url, "SELECT * FROM rejects")}
     assert reasons[A1.url][0] == "parse"
     assert reasons[A1.url][1].startswith("not an HTML page (Content-Type: application/octet-stream")
     assert reasons[A3.url] == ("validate", "article without title or body")
     assert reasons[A5.url][0] == "request" and "cancelled" in reasons[A5.url][1]
-    stored = {r["url"]: dict(r) for r in query(db_path, "SELECT * FROM articles")}
+    stored = {r["url"]: dict(r) for r in query(db_url, "SELECT * FROM articles")}
     assert "meeting in 北京" in stored[B1.url]["body"]
     assert MARK not in stored[B2.url]["body"] and stored[B2.url]["body"] == B2.body
     assert B4.url in stored or B4.url in reasons
-    assert query(db_path, "SELECT COUNT(*) FROM articles WHERE body LIKE ?", f"%{MARK}%")[0][0] == 0
+    leaked = query(db_url, "SELECT COUNT(*) FROM articles WHERE body LIKE :mark", mark=f"%{MARK}%")
+    assert leaked[0][0] == 0

@@ -10,12 +10,12 @@ import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-from spiders.base import SOURCE_TZ, published_within
+from spiders.incremental import SOURCE_TZ, published_within
 from tests import sitegen
+from tests.database import rows
 from tests.mirror_server import Mirror
 from tests.test_end_to_end import (
     CPPCC,
@@ -24,7 +24,6 @@ from tests.test_end_to_end import (
     Story,
     cppcc_story,
     listing_item,
-    rows,
     serve_cppcc_story,
 )
 
@@ -108,29 +107,28 @@ def requests_of(paths: list[str], story: Story) -> list[str]:
     return [p for p in paths if tail(story) in p]
 
 
-def last_run(db_path: Path) -> dict:
-    return dict(rows(db_path, "SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1")[0])
+def last_run(db_url: str) -> dict:
+    return dict(rows(db_url, "SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1")[0])
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Mirror, Path, str]]:
+def site(module_db_url: str) -> Iterator[tuple[Mirror, str]]:
     """A mirror whose articles have all been crawled once, with rechecks on."""
-    db_path = tmp_path_factory.mktemp("recheck") / "watch.db"
-    db_url = f"sqlite:///{db_path}"
+    db_url = module_db_url
     stories = {"RECENT": RECENT, "SAME": SAME, "OLD": OLD, "DEEP": DEEP}
     with Mirror() as mirror:
         build(mirror, stories)
         first = crawl(db_url, mirror, CPPCC_WATCH_RECHECK_DAYS=WINDOW)
         assert first.returncode == 0, first.stderr[-2000:]
-        assert last_run(db_path)["new"] == 4
+        assert last_run(db_url)["new"] == 4
         # on the first run nothing is stored: each article once, RECENT's two pages once each
         fetched = article_paths(mirror)
         assert len(fetched) == 5 and len(set(fetched)) == 5, fetched
-        yield mirror, db_path, db_url
+        yield mirror, db_url
 
 
 def test_a_corrected_recent_article_is_stored_as_version_2(site) -> None:
-    mirror, db_path, db_url = site
+    mirror, db_url = site
     changed = {
         "RECENT": corrected(RECENT, CORRECTED),
         "SAME": SAME,
@@ -152,26 +150,26 @@ def test_a_corrected_recent_article_is_stored_as_version_2(site) -> None:
     assert requests_of(fetched, DEEP) == []
     assert len(fetched) == 3
 
-    run = last_run(db_path)
+    run = last_run(db_url)
     assert (run["status"], run["new"], run["updated"], run["unchanged"]) == ("ok", 0, 1, 1)
     assert json.loads(run["settings_json"])["figures"]["rechecks"] == 2
-    stored = {r["url"]: r for r in rows(db_path, "SELECT * FROM articles")}
+    stored = {r["url"]: r for r in rows(db_url, "SELECT * FROM articles")}
     assert stored[RECENT.url]["version"] == 2
     assert stored[RECENT.url]["changed_at"] is not None
     assert stored[RECENT.url]["body"].endswith(CORRECTED[0])
     assert (stored[SAME.url]["version"], stored[OLD.url]["version"]) == (1, 1)
     assert "Dali" not in stored[OLD.url]["body"]
     versions = rows(
-        db_path,
+        db_url,
         "SELECT v.version, v.body FROM article_versions v JOIN articles a ON a.id = v.article_id "
-        "WHERE a.url = ?",
-        RECENT.url,
+        "WHERE a.url = :url",
+        url=RECENT.url,
     )
     assert [(v["version"], v["body"]) for v in versions] == [(1, RECENT.body)]
 
 
 def test_rechecks_obey_robots_txt(site) -> None:
-    mirror, db_path, db_url = site
+    mirror, db_url = site
     stories = {"RECENT": RECENT, "SAME": SAME, "OLD": OLD, "DEEP": DEEP}
     build(mirror, stories, robots=f"User-agent: *\nDisallow: /{tail(SAME)}\n")
     mirror.reset_log()
@@ -181,14 +179,14 @@ def test_rechecks_obey_robots_txt(site) -> None:
     assert requests_of(fetched, SAME) == []
     assert len(requests_of(fetched, RECENT)) == 2
     rejects = rows(
-        db_path, "SELECT url, reason FROM rejects WHERE run_id = ?", last_run(db_path)["id"]
+        db_url, "SELECT url, reason FROM rejects WHERE run_id = :id", id=last_run(db_url)["id"]
     )
     assert [(r["url"], "robots.txt" in r["reason"]) for r in rejects] == [(SAME.url, True)]
 
 
 @pytest.mark.parametrize("settings", [{}, {"CPPCC_WATCH_RECHECK_DAYS": "0"}])
 def test_without_rechecks_no_stored_article_is_requested(site, settings) -> None:
-    mirror, db_path, db_url = site
+    mirror, db_url = site
     build(
         mirror,
         {"RECENT": corrected(RECENT, ["Changed again."]), "SAME": SAME, "OLD": OLD, "DEEP": DEEP},
@@ -197,7 +195,7 @@ def test_without_rechecks_no_stored_article_is_requested(site, settings) -> None
     result = crawl(db_url, mirror, **settings)
     assert result.returncode == 0, result.stderr[-2000:]
     assert article_paths(mirror) == []
-    run = last_run(db_path)
+    run = last_run(db_url)
     assert (run["status"], run["new"], run["updated"], run["unchanged"]) == ("ok", 0, 0, 0)
 
 

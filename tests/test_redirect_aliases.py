@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 import subprocess
 from dataclasses import replace
-from pathlib import Path
 
 from tests import sitegen
+from tests.database import rows
 from tests.mirror_server import Mirror
 from tests.test_end_to_end import (
     CPPCC,
@@ -17,7 +17,6 @@ from tests.test_end_to_end import (
     Story,
     cppcc_story,
     listing_item,
-    rows,
     serve_cppcc_story,
 )
 from tests.test_recheck import article_paths
@@ -65,9 +64,7 @@ def path_of(url: str) -> str:
     return url.split("://", 1)[1]
 
 
-def test_a_redirected_article_is_not_downloaded_again(tmp_path: Path) -> None:
-    db_path = tmp_path / "aliases.db"
-    db_url = f"sqlite:///{db_path}"
+def test_a_redirected_article_is_not_downloaded_again(db_url: str) -> None:
     with Mirror() as mirror:
         build(mirror)
         first = crawl(db_url, mirror)
@@ -78,11 +75,11 @@ def test_a_redirected_article_is_not_downloaded_again(tmp_path: Path) -> None:
         assert second.returncode == 0, second.stderr[-2000:]
         second_fetched = article_paths(mirror)
 
-    stored = {r["url"]: r for r in rows(db_path, "SELECT * FROM articles")}
+    stored = {r["url"]: r for r in rows(db_url, "SELECT * FROM articles")}
     assert set(stored) == {MOVED.url, HOSTED.url, PLAIN.url}  # under their canonical URLs
     assert path_of(MOVED_LISTED) in first_fetched and path_of(MOVED.url) in first_fetched
     aliases = rows(
-        db_path,
+        db_url,
         "SELECT al.url, a.url AS article FROM article_aliases al JOIN articles a"
         " ON a.id = al.article_id",
     )
@@ -90,16 +87,14 @@ def test_a_redirected_article_is_not_downloaded_again(tmp_path: Path) -> None:
     assert [(r["url"], r["article"]) for r in aliases] == [(MOVED_LISTED, MOVED.url)]
 
     assert second_fetched == []  # the second run downloads no article page
-    runs = rows(db_path, "SELECT * FROM crawl_runs ORDER BY id")
+    runs = rows(db_url, "SELECT * FROM crawl_runs ORDER BY id")
     assert [(r["status"], r["new"], r["article_pages"]) for r in runs] == [
         ("ok", 3, 3),
         ("ok", 0, 0),
     ]
 
 
-def test_an_off_site_redirect_stays_refused_and_makes_no_alias(tmp_path: Path) -> None:
-    db_path = tmp_path / "offsite.db"
-    db_url = f"sqlite:///{db_path}"
+def test_an_off_site_redirect_stays_refused_and_makes_no_alias(db_url: str) -> None:
     with Mirror() as mirror:
         build(mirror, offsite=True)
         crawl(db_url, mirror)
@@ -109,16 +104,14 @@ def test_an_off_site_redirect_stays_refused_and_makes_no_alias(tmp_path: Path) -
         hosts = {host for host, _ in mirror.requests}
     assert not any("spam-clone" in host for host in hosts)
     assert second_fetched == [path_of(OFFSITE)]  # refused, so never known: asked again
-    aliases = rows(db_path, "SELECT url FROM article_aliases ORDER BY url")
+    aliases = rows(db_url, "SELECT url FROM article_aliases ORDER BY url")
     assert [r["url"] for r in aliases] == [MOVED_LISTED]
-    rejects = rows(db_path, "SELECT run_id, url, reason FROM rejects ORDER BY id")
+    rejects = rows(db_url, "SELECT run_id, url, reason FROM rejects ORDER BY id")
     assert [(r["run_id"], r["url"]) for r in rejects] == [(1, OFFSITE), (2, OFFSITE)]
     assert all("redirect to another site refused" in r["reason"] for r in rejects)
 
 
-def test_a_recheck_fetches_an_aliased_article_once(tmp_path: Path) -> None:
-    db_path = tmp_path / "aliases.db"
-    db_url = f"sqlite:///{db_path}"
+def test_a_recheck_fetches_an_aliased_article_once(db_url: str) -> None:
     changed: Story = replace(MOVED, paragraphs=[["Advisors met in Hefei and Wuhu, Anhui."]])
     with Mirror() as mirror:
         build(mirror)
@@ -138,9 +131,9 @@ def test_a_recheck_fetches_an_aliased_article_once(tmp_path: Path) -> None:
         fetched = article_paths(mirror)
     assert sum(p.endswith("/c_900021.htm") for p in fetched) == 1, fetched  # on any host
     assert fetched.count(path_of(PLAIN.url)) == 1, fetched
-    run = rows(db_path, "SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1")[0]
+    run = rows(db_url, "SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1")[0]
     assert (run["new"], run["updated"], run["unchanged"]) == (0, 1, 2)
     assert json.loads(run["settings_json"])["figures"]["rechecks"] == 3  # not MOVED twice
-    assert rows(db_path, "SELECT * FROM rejects WHERE run_id = ?", run["id"]) == []
-    stored = rows(db_path, "SELECT body, version FROM articles WHERE url = ?", MOVED.url)
+    assert rows(db_url, "SELECT * FROM rejects WHERE run_id = :id", id=run["id"]) == []
+    stored = rows(db_url, "SELECT body, version FROM articles WHERE url = :url", url=MOVED.url)
     assert [(r["body"], r["version"]) for r in stored] == [(changed.body, 2)]

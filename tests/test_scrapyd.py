@@ -107,6 +107,7 @@ def test_scrapyd_runs_a_deployed_crawl_into_the_database(scrapyd: str, tmp_path:
         "cppcc",
     ]
     db_path = tmp_path / "scheduled.db"
+    db_url = f"sqlite:///{db_path}"
     with Mirror() as mirror:
         build_sites(mirror)
         scheduled = call(
@@ -116,7 +117,7 @@ def test_scrapyd_runs_a_deployed_crawl_into_the_database(scrapyd: str, tmp_path:
                 "project": "cppcc_watch",
                 "spider": "chinadaily",
                 "setting": [
-                    f"CPPCC_WATCH_DB=sqlite:///{db_path}",
+                    f"CPPCC_WATCH_DB={db_url}",
                     f"CPPCC_WATCH_MIRROR={mirror.url}",
                     f"CPPCC_WATCH_SECTIONS={json.dumps(SECTIONS)}",
                     "DOWNLOAD_DELAY=0",
@@ -136,10 +137,10 @@ def test_scrapyd_runs_a_deployed_crawl_into_the_database(scrapyd: str, tmp_path:
     log = next((tmp_path / "scrapyd" / "logs").rglob(f"{job}.log"), None)
     log_text = log.read_text() if log else "(no log)"
     stored = (
-        {r[0] for r in query(db_path, "SELECT url FROM articles")} if db_path.exists() else set()
+        {r[0] for r in query(db_url, "SELECT url FROM articles")} if db_path.exists() else set()
     )
     assert stored == {s.url for s in CD_LINKED}, log_text[-3000:]
-    runs = query(db_path, "SELECT spider, status, new FROM crawl_runs")
+    runs = query(db_url, "SELECT spider, status, new FROM crawl_runs")
     assert [tuple(r) for r in runs] == [("chinadaily", "ok", len(CD_LINKED))]
-    mentions = query(db_path, "SELECT COUNT(*) FROM mentions")[0][0]
+    mentions = query(db_url, "SELECT COUNT(*) FROM mentions")[0][0]
     assert mentions > 0  # extraction ran inside the deployed egg too

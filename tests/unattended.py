@@ -1,5 +1,5 @@
 """Helpers of the unattended-crawl tests: run `cppcc-watch crawl` in a real process against a
-127.0.0.1 mirror, and read the SQLite file it writes with plain sqlite3."""
+127.0.0.1 mirror, and read the database it writes on a connection of their own."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tests.database import NOT_READY
+from tests.database import rows as query
 from tests.mirror_server import Mirror
 from tests.test_end_to_end import SECTIONS
-from tests.test_end_to_end import rows as query
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICK = {
@@ -57,13 +58,13 @@ def wait_for(condition: Callable[[], bool], timeout: float = 30.0, what: str = "
         try:
             if condition():
                 return
-        except sqlite3.OperationalError:
+        except (sqlite3.OperationalError, *NOT_READY):
             pass  # the database or its tables may not exist yet
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what or condition}")
 
 
-def figures(db_path: Path, run_id: int) -> dict[str, int]:
+def figures(db_url: str, run_id: int) -> dict[str, int]:
     """The figures a run kept in its settings_json."""
-    raw = query(db_path, "SELECT settings_json FROM crawl_runs WHERE id = ?", run_id)[0][0]
+    raw = query(db_url, "SELECT settings_json FROM crawl_runs WHERE id = :id", id=run_id)[0][0]
     return json.loads(raw)["figures"]

@@ -1,16 +1,14 @@
-"""One Store per database for a whole crawl process, and article upserts committed in batches.
+"""Article upserts committed in batches.
 
 On SQLite a commit, not the SQL, is the main cost of storing an article; a crawl therefore keeps
 one write transaction open across many articles (`ArticleBatch`). While it is open, that
-connection holds the database's write lock, and a second connection of the same process that
-wanted to write would wait for it until the busy timeout, with the reactor thread blocked: so
-every part of a crawl (the spiders' known-URL checks, the run log, the store pipeline, several
-spiders in one process) uses one shared Store, `open_shared(url)` ... `release_shared(store)`.
+connection holds the database's write lock: every part of a crawl process writes through the
+same Store (the crawl's StoreExtension shares one per database), committing the open batch
+before it writes anything in a transaction of its own.
 
-Reads through the shared Store see the articles of the open batch (same connection), so an
-article stored a moment ago is never requested again. Other connections and processes see a batch
-when it is committed, all of it or none of it; after a crash (even SIGKILL) only the articles of
-the batch in progress are missing, and the next crawl fetches them.
+Reads through that Store see the articles of the open batch (same connection). Other connections
+and processes see a batch when it is committed, all of it or none of it; after a crash (even
+SIGKILL) only the articles of the batch in progress are missing, and the next crawl fetches them.
 """
 
 from __future__ import annotations
@@ -173,67 +171,3 @@ class ArticleBatch:
                 article.lost(error)
             except Exception:  # one report failing must not hide the others
                 logger.exception("reporting a lost article failed")
-
-
-@dataclass
-class _Shared:
-    """A Store shared by the parts of a crawl process, with its users and article batch."""
-
-    store: Store
-    users: int = 0
-    batch: ArticleBatch | None = None
-
-
-_SHARED: dict[str, _Shared] = {}
-
-
-def open_shared(url: str) -> Store:
-    """The Store of this database shared by the whole process (opened on first use)."""
-    shared = _SHARED.get(url)
-    if shared is None:
-        shared = _SHARED[url] = _Shared(Store.open(url))
-    shared.users += 1
-    return shared.store
-
-
-def release_shared(store: Store) -> None:
-    """One user is done with a shared Store; the last one commits its batch and closes it."""
-    for url, shared in list(_SHARED.items()):
-        if shared.store is store:
-            shared.users -= 1
-            if shared.users > 0:
-                return
-            del _SHARED[url]
-            try:
-                commit_pending(store, shared)
-            finally:
-                store.close()
-            return
-    store.close()  # not shared: closed like any Store
-
-
-def article_batch(
-    store: Store, *, every: int, seconds: float, schedule: Schedule | None = None
-) -> ArticleBatch:
-    """The article batch of a shared Store (made by its first caller, with its settings)."""
-    shared = _shared(store)
-    if shared is None:
-        raise ValueError("article batches are made on shared Stores (open_shared)")
-    if shared.batch is None:
-        shared.batch = ArticleBatch(store, every=every, seconds=seconds, schedule=schedule)
-    return shared.batch
-
-
-def commit_pending(store: Store, shared: _Shared | None = None) -> None:
-    """Commit the open article batch of a shared Store, if any (before writing anything else
-    in a transaction of its own)."""
-    shared = shared or _shared(store)
-    if shared is not None and shared.batch is not None:
-        shared.batch.commit()
-
-
-def _shared(store: Store) -> _Shared | None:
-    for shared in _SHARED.values():
-        if shared.store is store:
-            return shared
-    return None
