@@ -91,7 +91,7 @@ def test_a_batch_is_seen_by_its_own_connection_at_once_and_by_others_when_commit
     urls = [make_article(n).url for n in (1, 2)]
     for n in (1, 2):
         assert outcomes.upsert(batch, n).status == "new"
-    assert store.known_urls(urls) == set(urls)  # the spider's check sees the open batch
+    assert set(store.known_articles(urls)) == set(urls)  # the spider's check sees the open batch
     assert committed_urls(db_url) == set()
     assert outcomes.stored == [] and batch.pending == 2  # counted only once committed
     outcomes.upsert(batch, 3)  # the third fills the batch: committed
@@ -156,7 +156,7 @@ def test_a_failed_commit_loses_the_whole_batch_reports_each_article_and_the_next
     assert len(outcomes.lost) == 2 and "foreign key" in outcomes.lost[0].lower()
     assert outcomes.stored == []
     assert committed_urls(db_url) == set()
-    assert store.known_urls([make_article(1).url]) == set()  # rolled back on this side too
+    assert set(store.known_articles([make_article(1).url])) == set()  # rolled back on this side too
     outcomes.upsert(batch, 1)
     batch.commit()
     assert committed_urls(db_url) == {make_article(1).url}
@@ -207,7 +207,7 @@ def test_kept_rows_the_database_refuses_lose_the_whole_batch(
     outcomes.upsert(batch, 2, entities=members)  # kept: refused only when written
     if ended_by == "read":
         with pytest.raises(DatabaseError, match=r"refused.* The transaction was rolled back\."):
-            store.known_urls([make_article(1).url])
+            store.known_articles([make_article(1).url])
         assert not store.transaction_alive()
     batch.commit()
     assert len(outcomes.lost) == 2 and outcomes.stored == []

@@ -113,7 +113,7 @@ def test_the_crawls_of_one_process_share_one_store_and_the_last_closes_it(db_url
     lost: list[Exception] = []
     first.upsert(make_article(1), stored.append, lost.append)
     assert first.store is second.store  # one connection: the other crawl sees the open batch
-    assert set(second.store.known_urls([make_article(1).url])) == {make_article(1).url}
+    assert set(second.store.known_articles([make_article(1).url])) == {make_article(1).url}
     assert committed_urls(db_url) == set()
     first.close()  # the first spider closes: its batch is committed, the database stays open
     assert committed_urls(db_url) == {make_article(1).url}
@@ -123,7 +123,7 @@ def test_the_crawls_of_one_process_share_one_store_and_the_last_closes_it(db_url
     assert committed_urls(db_url) == {make_article(1).url, make_article(2).url}
     assert [r.status for r in stored] == ["new", "new"] and lost == []
     with pytest.raises(DatabaseError, match="closed"):
-        store.known_urls(["http://x/1"])
+        store.known_articles(["http://x/1"])
     with pytest.raises(RuntimeError, match="closed"):
         second.upsert(make_article(3), stored.append, lost.append)
     again = StoreExtension(config)  # a later crawl in the same process opens it anew

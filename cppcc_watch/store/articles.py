@@ -149,10 +149,6 @@ class Articles(Mentions):
         conn.execute(_DELETE_PAGES, {"article_id": article_id})
         self._delete_mentions(conn, article_id)
 
-    def known_urls(self, urls: Iterable[str]) -> set[str]:
-        """Which of these canonical URLs are stored already (as articles or their aliases)."""
-        return set(self.known_articles(urls))
-
     def known_articles(self, urls: Iterable[str]) -> dict[str, KnownArticle]:
         """Which of these canonical URLs are stored articles or aliases of one (URLs that
         redirected to it), each with the article's URL and date: what a crawl needs to skip a
