@@ -2,7 +2,8 @@
 
 `db_url` is a fresh database on each backend in turn: a SQLite file in the test's temporary
 directory, then a new database on a throwaway PostgreSQL server (`tests/pg_server.py`, one per
-test session). Tests of SQLite itself (the file, its locks, its pragmas) take `sqlite_url`.
+test process: each worker of a parallel run has its own). Tests of SQLite itself (the file, its
+locks, its pragmas) take `sqlite_url`.
 `module_db_url` is the same for the tests of a module that follow one database through steps.
 
 Where PostgreSQL cannot start, its tests skip with the reason; under CI (`CI` set) they fail

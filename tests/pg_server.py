@@ -1,7 +1,7 @@
 """A throwaway PostgreSQL server for the tests: `initdb` in a temporary directory, listening on
 127.0.0.1 only, stopped and removed when the test session ends.
 
-The server binaries come from the distribution's packages (`.ci/run` installs them): `initdb`
+The server binaries come from the distribution's packages (`tasks.py test` installs them): `initdb`
 and `pg_ctl` on PATH, else the newest `/usr/lib/postgresql/*/bin`. PostgreSQL refuses to run as
 root, so under root the server runs as the `postgres` user the package creates. Durability is
 switched off (fsync, synchronous_commit, full_page_writes): the data is thrown away anyway.

@@ -429,7 +429,10 @@ def test_a_failed_upsert_inside_a_transaction_spares_the_others(store: Store, db
             store.upsert_article(make_article(2, entities=bad))
         store.upsert_article(make_article(3))
         urls = [make_article(n).url for n in (1, 2, 3)]
-        assert store.known_urls(urls) == {urls[0], urls[2]}  # reads see the open transaction
+        assert set(store.known_articles(urls)) == {
+            urls[0],
+            urls[2],
+        }  # reads see the open transaction
     assert rows(db_url, "SELECT url FROM articles ORDER BY id") == [
         (make_article(1).url,),
         (make_article(3).url,),
@@ -449,14 +452,14 @@ def test_an_exception_escaping_a_transaction_rolls_it_all_back(store: Store, db_
 # -- reading ---------------------------------------------------------------------------------
 
 
-def test_known_urls_answers_for_more_urls_than_sqlite_binds(store: Store) -> None:
+def test_known_articles_answers_for_more_urls_than_sqlite_binds(store: Store) -> None:
     with store.transaction():
         for n in range(0, 2400, 2):
             store.upsert_article(make_article(n, pages=[]))
     asked = [make_article(n).url for n in range(2400)]
-    known = store.known_urls(iter(asked + asked[:10]))
+    known = set(store.known_articles(iter(asked + asked[:10])))
     assert known == {make_article(n).url for n in range(0, 2400, 2)}
-    assert store.known_urls([]) == set()
+    assert set(store.known_articles([])) == set()
 
 
 def test_known_articles_gives_the_publication_time_else_the_first_fetch(store: Store) -> None:
@@ -481,7 +484,7 @@ def test_aliases_make_a_url_known_as_its_article(store: Store, db_url: str) -> N
         moved: KnownArticle(first, "2026-11-28T09:30:00+08:00"),
         second: KnownArticle(second, "2026-11-28T09:30:00+08:00"),
     }
-    assert store.known_urls([moved]) == {moved}
+    assert set(store.known_articles([moved])) == {moved}
     assert store.add_aliases(second, [moved, second]) == 1  # the redirect now goes elsewhere
     assert store.known_articles([moved])[moved].url == second
     assert store.add_aliases(first, [second]) == 1
@@ -520,7 +523,7 @@ def test_two_stores_on_one_database_take_turns(db_url: str) -> None:
     try:
         first.upsert_article(make_article(1, entities=sample_entities()))
         second.upsert_article(make_article(2, entities=sample_entities()))
-        assert second.known_urls([make_article(1).url]) == {make_article(1).url}
+        assert set(second.known_articles([make_article(1).url])) == {make_article(1).url}
     finally:
         first.close()
         second.close()
@@ -573,7 +576,7 @@ def test_a_readonly_store_reads_but_refuses_writes(db_url: str, db_path: Path) -
     before = file_digest(db_path) if sqlite else None
     with Store.open(db_url, readonly=True) as reader:
         assert [run["spider"] for run in reader.runs()] == ["cppcc"]
-        assert reader.known_urls([make_article().url]) == {make_article().url}
+        assert set(reader.known_articles([make_article().url])) == {make_article().url}
         with pytest.raises(DatabaseError, match="read-only"):
             reader.upsert_article(make_article(2))
         with pytest.raises(DatabaseError, match="read-only"):
