@@ -19,6 +19,7 @@ from cppcc_watch.output import FORMATS, default_format, write_records
 from cppcc_watch.query import ARTICLE_COLUMNS, ENTITY_COLUMNS, SEARCH_COLUMNS
 from cppcc_watch.report import write_report
 from cppcc_watch.settings import DEFAULT_DB_URL
+from cppcc_watch.store.schema import RUN_COUNTS
 
 DEBUG_ENV = "CPPCC_WATCH_DEBUG"
 
@@ -268,22 +269,7 @@ def reprocess(obj: dict[str, Any], batch_size: int) -> None:
     click.echo(f"reprocessed {done} articles")
 
 
-RUN_COLUMNS = (
-    "id",
-    "spider",
-    "started_at",
-    "finished_at",
-    "status",
-    "listing_pages",
-    "article_pages",
-    "new",
-    "updated",
-    "unchanged",
-    "rejected",
-    "failed_requests",
-    "retries",
-    "reason",
-)
+RUN_COLUMNS = ("id", "spider", "started_at", "finished_at", "status", *RUN_COUNTS, "reason")
 
 
 @cli.command()
