@@ -41,6 +41,14 @@ from cppcc_watch.store.dialects import add_days, ordered_join, unindexed
 from cppcc_watch.store.schema import ARTICLES, ENTITIES, ENTITY_MONTHS, MENTIONS
 
 TREND_PERIODS = ("month", "week")
+#: What every count result says of its entity (EntityCount and Cooccurrence lead with these).
+_ENTITY_FIELDS = (
+    ENTITIES.c.id,
+    ENTITIES.c.kind,
+    ENTITIES.c.name,
+    ENTITIES.c.acronym,
+    ENTITIES.c.province,
+)
 
 
 class Counts(Names):
@@ -72,22 +80,14 @@ class Counts(Names):
         first, second = (articles, mentions) if by == "articles" else (mentions, articles)
         statement = (
             select(
-                ENTITIES.c.id,
-                ENTITIES.c.kind,
-                ENTITIES.c.name,
-                ENTITIES.c.acronym,
-                ENTITIES.c.province,
+                *_ENTITY_FIELDS,
                 articles,
                 mentions,
                 func.sum(counts.c.focus).label("focus_articles"),
             )
             .select_from(counts.join(ENTITIES, ENTITIES.c.id == counts.c.entity_id))
             .group_by(
-                ENTITIES.c.id,
-                ENTITIES.c.kind,
-                ENTITIES.c.name,
-                ENTITIES.c.acronym,
-                ENTITIES.c.province,
+                *_ENTITY_FIELDS,
             )
             .order_by(first.desc(), second.desc(), ENTITIES.c.name)
             .limit(top)
@@ -268,11 +268,7 @@ class Counts(Names):
         )
         statement = (
             select(
-                ENTITIES.c.id,
-                ENTITIES.c.kind,
-                ENTITIES.c.name,
-                ENTITIES.c.acronym,
-                ENTITIES.c.province,
+                *_ENTITY_FIELDS,
                 counts.c.articles,
             )
             .select_from(counts.join(ENTITIES, ENTITIES.c.id == counts.c.entity_id))
